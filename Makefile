@@ -1,0 +1,104 @@
+# nook: an OCI container runtime.
+#   make            build build/nook
+#   make demo       build and run a busybox container (README, first command)
+#   make test       everything CI checks (README, second command)
+#   make unit | bats | vm-test | check-asan | valgrind | bench
+# Set BUILD=dir to build elsewhere (parallel work trees), NOOK=path to test
+# another binary.
+
+CC      ?= cc
+BUILD   ?= build
+PKGS     = jansson libseccomp libcap
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
+           -MMD -MP
+CPPFLAGS += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ljansson -lseccomp -lcap)
+
+VERSION := 0.1.0
+CPPFLAGS += -DNOOK_VERSION='"$(VERSION)"'
+
+# Library code: every folder but the CLI entry point.
+LIB_SRCS  := $(wildcard util/*.c spec/*.c ns/*.c rootfs/*.c cgroup/*.c security/*.c) \
+             $(filter-out runtime/main.c,$(wildcard runtime/*.c))
+LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+HELPER_SRCS := $(wildcard tests/helpers/*.c)
+HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/helpers/%)
+
+NOOK ?= $(abspath $(BUILD)/nook)
+export NOOK
+
+.PHONY: all deps demo test unit bats vm-test check-asan valgrind bench clean
+
+all: $(BUILD)/nook $(HELPER_BINS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/nook: $(BUILD)/runtime/main.o $(LIB_OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests/unit -o $@ $< $(LIB_OBJS) $(LDLIBS)
+
+$(BUILD)/helpers/%: tests/helpers/%.c $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# Packages the build and the tests need, installed only when missing.
+DEB_PKGS = build-essential pkg-config libjansson-dev libseccomp-dev libcap-dev \
+           bats busybox-static iproute2 valgrind
+VM_DEB_PKGS = qemu-system-x86 linux-image-amd64 busybox-static
+deps:
+	@missing=$$(for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+vm-deps:
+	@missing=$$(for p in $(VM_DEB_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+demo: deps all
+	tests/demo.sh
+
+unit: $(UNIT_BINS)
+	@fail=0; for t in $(UNIT_BINS); do $$t || fail=1; done; exit $$fail
+
+bats: all
+	bats tests/bats
+
+vm-test: vm-deps all
+	tests/vm/run-vm-suite.sh
+
+test: deps
+	$(MAKE) unit
+	$(MAKE) bats
+	$(MAKE) check-asan
+	$(MAKE) vm-test
+
+# The same unit and bats suites against an ASan+UBSan build.
+ASAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+check-asan: deps
+	$(MAKE) BUILD=build-asan CFLAGS="$(ASAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" unit all
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 NOOK=$(abspath build-asan/nook) \
+	  bats tests/bats
+
+valgrind: all $(UNIT_BINS)
+	tests/valgrind.sh
+
+bench: all
+	tests/bench/run.sh
+
+clean:
+	rm -rf build build-asan build-*

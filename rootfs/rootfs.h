@@ -1,0 +1,66 @@
+/* rootfs: the container's filesystem view, built inside its new mount
+ * namespace: propagation, the root (plain bind or overlay), config mounts,
+ * /dev, then pivot_root, masked and read-only paths.
+ *
+ * Called by the container's init process (runtime/init.c) in this order:
+ *   rootfs_mount()    - before createContainer hooks
+ *   rootfs_pivot()    - after them
+ * Everything it mounts lives in the container's mount namespace, so nothing
+ * needs unmounting on the host when the container goes away; directories it
+ * makes on the host (overlay workdir) are listed by rootfs_plan() so delete can
+ * remove them. */
+#ifndef NOOK_ROOTFS_H
+#define NOOK_ROOTFS_H
+
+#include <stdbool.h>
+
+#include "../spec/spec.h"
+
+/* Overlay root annotations (issue 2). */
+#define ROOTFS_ANNOT_LOWER "org.nook.rootfs.lower"
+#define ROOTFS_ANNOT_VOLATILE "org.nook.rootfs.volatile"
+
+/* Where the root comes from, decided in the parent before the child starts
+ * (pure path logic, unit-testable; no mounts). All paths absolute. */
+struct rootfs_plan {
+    char *root;        /* root.path resolved against the bundle */
+    char *mountpoint;  /* where the root is assembled: root itself for a plain
+                          root, <state_dir>/rootfs for an overlay */
+    bool overlay;
+    bool overlay_volatile;
+    struct spec_strv lowers; /* resolved lower layers, topmost first */
+    char *upper;       /* root (non-volatile) or NULL (volatile: a tmpfs) */
+    char *work;        /* overlay workdir next to upper: <dir>/.nook-work-<id>,
+                          or NULL (volatile) */
+    char *volatile_dir; /* <state_dir>/volatile for the tmpfs, or NULL */
+};
+
+int rootfs_plan(const struct spec *spec, const char *bundle, const char *state_dir,
+                const char *id, struct rootfs_plan *plan, struct nook_error *err);
+void rootfs_plan_free(struct rootfs_plan *plan);
+/* Host-side directories the plan needs (mountpoint, workdir): created by the
+ * parent before the child runs; removed by rootfs_cleanup() at delete or
+ * after a failed create. */
+int rootfs_prepare_dirs(const struct rootfs_plan *plan, struct nook_error *err);
+int rootfs_cleanup(const struct rootfs_plan *plan, struct nook_error *err);
+
+struct rootfs_opts {
+    bool userns;    /* in a new user namespace: bind-mount devices, no mknod */
+    bool no_pivot;  /* --no-pivot: MS_MOVE + chroot instead of pivot_root */
+};
+
+/* In the child, in its new mount namespace: make / private or as
+ * rootfsPropagation asks, mount the root (bind of plan->root, or overlay),
+ * every spec mount in order (destinations resolved inside the root without
+ * following symlinks out of it), /dev (default devices, ptmx, pts, shm, fd
+ * links, linux.devices). Ends with the cwd unchanged. */
+int rootfs_mount(const struct spec *spec, const struct rootfs_plan *plan,
+                 const struct rootfs_opts *o, struct nook_error *err);
+
+/* In the child, after createContainer hooks: pivot_root (or move+chroot),
+ * detach the old root, apply maskedPaths and readonlyPaths, make the root
+ * read-only if root.readonly, set the final rootfsPropagation, chdir("/"). */
+int rootfs_pivot(const struct spec *spec, const struct rootfs_plan *plan,
+                 const struct rootfs_opts *o, struct nook_error *err);
+
+#endif

@@ -1,0 +1,49 @@
+/* security: what the container process gives up before execve: user and
+ * groups, capabilities (libcap), no_new_privileges, LSM labels, seccomp
+ * (libseccomp). Each call is made by the container's init (or an exec'd
+ * process) at the very end, in this order:
+ *   security_set_user_and_caps()
+ *   security_set_no_new_privs()
+ *   security_load_seccomp()   (last: the runtime's own work is not filtered)
+ *   execve() */
+#ifndef NOOK_SECURITY_H
+#define NOOK_SECURITY_H
+
+#include <stdbool.h>
+
+#include "../spec/spec.h"
+
+/* Check what can be checked before any process exists: capability names
+ * known to libcap, seccomp architectures/flags/syscall actions mappable,
+ * LSM labels usable on this host. Errors name the JSON path. */
+int security_validate(const struct spec *spec, struct nook_error *err);
+
+/* Drop the bounding set, keep caps across the uid change, setgroups
+ * (additionalGids), setresgid/setresuid to p->user, then set effective,
+ * permitted, inheritable and ambient exactly as p->capabilities asks.
+ * Capability names the running kernel lacks are skipped. */
+int security_set_user_and_caps(const struct spec_process *p, struct nook_error *err);
+
+int security_set_no_new_privs(const struct spec_process *p, struct nook_error *err);
+
+/* Apply apparmorProfile / selinuxLabel for the next execve, when set. */
+int security_set_lsm_labels(const struct spec_process *p, struct nook_error *err);
+
+/* Build and load the filter. With a NOTIFY action *notify_fd gets the
+ * listener fd (else -1). Without no_new_privileges this needs CAP_SYS_ADMIN,
+ * as the kernel requires. */
+int security_load_seccomp(const struct spec_seccomp *s, const struct spec_process *p,
+                          int *notify_fd, struct nook_error *err);
+
+/* Send the seccomp notify fd and the container state (with
+ * listenerMetadata) to the agent listening at listenerPath, as
+ * runtime-spec's "seccomp state" describes. */
+int security_send_notify_fd(const struct spec_seccomp *s, int notify_fd,
+                            const struct nook_state *st, struct nook_error *err);
+
+/* Fill the capability and seccomp parts of `nook features`. Caller frees the
+ * lists with security_features_free(). */
+void security_fill_features(struct spec_features *f);
+void security_features_free(struct spec_features *f);
+
+#endif

@@ -1,0 +1,430 @@
+/* spec: config.json (OCI runtime-spec 1.x) into plain C structs, and every
+ * other JSON nook reads or writes (state, features, list, process.json,
+ * resources.json). This folder is the only code that touches jansson.
+ *
+ * Conventions:
+ *  - every string is heap-allocated and owned by the struct; spec_free() and
+ *    the other *_free() functions release everything;
+ *  - optional scalars come with a `has_<name>` flag;
+ *  - string lists are struct spec_strv (NULL-terminated `v`, plus `n`);
+ *  - an error names the JSON path of the bad field, e.g.
+ *      linux.namespaces[2].type: unknown namespace "foo"
+ *    (nook_error.msg holds exactly that text, code 0 for validation errors). */
+#ifndef NOOK_SPEC_H
+#define NOOK_SPEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "../util/util.h"
+
+struct spec_strv {
+    char **v; /* NULL-terminated, v == NULL when n == 0 is allowed */
+    size_t n;
+};
+
+struct spec_kv {
+    char *key;
+    char *value;
+};
+
+struct spec_kvlist {
+    struct spec_kv *v;
+    size_t n;
+};
+
+/* ---- process ---------------------------------------------------------- */
+
+struct spec_user {
+    uid_t uid;
+    gid_t gid;
+    bool has_umask;
+    mode_t umask;
+    gid_t *additional_gids;
+    size_t n_additional_gids;
+    char *username; /* Windows-only in the spec; parsed, unused */
+};
+
+struct spec_rlimit {
+    int resource; /* RLIMIT_* from "RLIMIT_NOFILE" etc.; unknown names are errors */
+    uint64_t soft;
+    uint64_t hard;
+};
+
+/* Capability names exactly as in config.json ("CAP_NET_ADMIN"); the spec parser
+ * only checks they are strings that start with "CAP_"; security/ maps them. */
+struct spec_capabilities {
+    struct spec_strv bounding, effective, inheritable, permitted, ambient;
+};
+
+struct spec_process {
+    bool terminal;
+    bool has_console_size;
+    unsigned console_height, console_width;
+    struct spec_user user;
+    struct spec_strv args; /* required, non-empty */
+    struct spec_strv env;
+    char *cwd; /* required, absolute */
+    bool has_capabilities;
+    struct spec_capabilities capabilities;
+    struct spec_rlimit *rlimits;
+    size_t n_rlimits;
+    bool no_new_privileges;
+    char *apparmor_profile; /* NULL when absent */
+    char *selinux_label;
+    bool has_oom_score_adj;
+    int oom_score_adj;
+};
+
+/* ---- root, mounts ------------------------------------------------------ */
+
+struct spec_root {
+    char *path; /* as written: relative to the bundle or absolute */
+    bool readonly;
+};
+
+struct spec_mount {
+    char *destination; /* absolute (validated) */
+    char *type;        /* may be NULL (bind mounts) */
+    char *source;      /* may be NULL */
+    struct spec_strv options; /* as written */
+    /* Derived from options by the parser (see spec_parse_mount_options): */
+    unsigned long flags;       /* MS_* to set (MS_BIND, MS_REC, MS_RDONLY, MS_NOSUID...) */
+    unsigned long clear_flags; /* MS_* an option explicitly clears (rw, suid, dev, exec, atime...) */
+    unsigned long propagation; /* MS_SHARED/MS_SLAVE/MS_PRIVATE/MS_UNBINDABLE (| MS_REC), or 0 */
+    bool bind;                 /* "bind" or "rbind" given, or type "bind" */
+    char *data;                /* fs-specific options joined by ',' ("size=64k,mode=755"), or NULL */
+};
+
+/* ---- hooks ------------------------------------------------------------- */
+
+enum spec_hook_kind {
+    SPEC_HOOK_PRESTART,
+    SPEC_HOOK_CREATE_RUNTIME,
+    SPEC_HOOK_CREATE_CONTAINER,
+    SPEC_HOOK_START_CONTAINER,
+    SPEC_HOOK_POSTSTART,
+    SPEC_HOOK_POSTSTOP,
+    SPEC_HOOK_KINDS
+};
+
+struct spec_hook {
+    char *path; /* absolute (validated) */
+    struct spec_strv args;
+    struct spec_strv env;
+    bool has_timeout;
+    int timeout; /* seconds, > 0 (validated) */
+};
+
+struct spec_hook_list {
+    struct spec_hook *v;
+    size_t n;
+};
+
+/* ---- linux ------------------------------------------------------------- */
+
+enum spec_ns_type {
+    SPEC_NS_PID,
+    SPEC_NS_NETWORK,
+    SPEC_NS_MOUNT,
+    SPEC_NS_IPC,
+    SPEC_NS_UTS,
+    SPEC_NS_USER,
+    SPEC_NS_CGROUP,
+    SPEC_NS_TIME,
+    SPEC_NS_TYPES
+};
+
+struct spec_namespace {
+    enum spec_ns_type type;
+    char *path; /* NULL: create a new one; else join the namespace at path */
+};
+
+struct spec_idmap {
+    uint32_t container_id, host_id, size;
+};
+
+struct spec_device { /* linux.devices: a node to create in the container */
+    char type; /* 'c', 'b', 'u' (same as 'c'), 'p' */
+    char *path;
+    int64_t major, minor;
+    bool has_file_mode;
+    mode_t file_mode;
+    bool has_uid;
+    uid_t uid;
+    bool has_gid;
+    gid_t gid;
+};
+
+struct spec_device_rule { /* linux.resources.devices */
+    bool allow;
+    char type;      /* 'a' (all, also when absent), 'c', 'b' */
+    int64_t major;  /* -1 = wildcard (absent) */
+    int64_t minor;  /* -1 = wildcard (absent) */
+    char access[4]; /* subset of "rwm", NUL-terminated; "rwm" when absent */
+};
+
+struct spec_weight_device {
+    int64_t major, minor;
+    bool has_weight;
+    uint16_t weight;
+    bool has_leaf_weight;
+    uint16_t leaf_weight;
+};
+
+struct spec_throttle_device {
+    int64_t major, minor;
+    uint64_t rate;
+};
+
+struct spec_hugepage_limit {
+    char *page_size; /* "2MB", "1GB" ... */
+    uint64_t limit;
+};
+
+struct spec_resources {
+    struct spec_device_rule *devices;
+    size_t n_devices;
+
+    struct {
+        bool has_limit, has_reservation, has_swap, has_kernel, has_kernel_tcp,
+            has_swappiness, has_disable_oom_killer, has_use_hierarchy,
+            has_check_before_update;
+        int64_t limit, reservation, swap, kernel, kernel_tcp; /* -1 = unlimited */
+        uint64_t swappiness;
+        bool disable_oom_killer, use_hierarchy, check_before_update;
+    } memory;
+
+    struct {
+        bool has_shares, has_quota, has_burst, has_period, has_realtime_runtime,
+            has_realtime_period, has_idle;
+        uint64_t shares;
+        int64_t quota; /* -1 = unlimited */
+        uint64_t burst;
+        uint64_t period;
+        int64_t realtime_runtime;
+        uint64_t realtime_period;
+        int64_t idle;
+        char *cpus; /* NULL when absent */
+        char *mems;
+    } cpu;
+
+    struct {
+        bool has_limit;
+        int64_t limit; /* <= 0 means unlimited, as runc */
+    } pids;
+
+    struct {
+        bool has_weight, has_leaf_weight;
+        uint16_t weight, leaf_weight;
+        struct spec_weight_device *weight_device;
+        size_t n_weight_device;
+        struct spec_throttle_device *throttle_read_bps, *throttle_write_bps,
+            *throttle_read_iops, *throttle_write_iops;
+        size_t n_throttle_read_bps, n_throttle_write_bps, n_throttle_read_iops,
+            n_throttle_write_iops;
+    } block_io;
+
+    struct spec_hugepage_limit *hugepage_limits;
+    size_t n_hugepage_limits;
+
+    struct spec_kvlist unified; /* linux.resources.unified, written as given */
+};
+
+enum spec_seccomp_action {
+    SPEC_SCMP_ACT_KILL, /* = KILL_THREAD */
+    SPEC_SCMP_ACT_KILL_PROCESS,
+    SPEC_SCMP_ACT_KILL_THREAD,
+    SPEC_SCMP_ACT_TRAP,
+    SPEC_SCMP_ACT_ERRNO,
+    SPEC_SCMP_ACT_TRACE,
+    SPEC_SCMP_ACT_ALLOW,
+    SPEC_SCMP_ACT_LOG,
+    SPEC_SCMP_ACT_NOTIFY,
+    SPEC_SCMP_ACTIONS
+};
+
+enum spec_seccomp_op {
+    SPEC_SCMP_CMP_NE,
+    SPEC_SCMP_CMP_LT,
+    SPEC_SCMP_CMP_LE,
+    SPEC_SCMP_CMP_EQ,
+    SPEC_SCMP_CMP_GE,
+    SPEC_SCMP_CMP_GT,
+    SPEC_SCMP_CMP_MASKED_EQ,
+    SPEC_SCMP_OPS
+};
+
+/* Names as written in config.json, indexed by the enums above
+ * ("SCMP_ACT_KILL", ..., "SCMP_CMP_MASKED_EQ"). */
+extern const char *const spec_seccomp_action_names[SPEC_SCMP_ACTIONS];
+extern const char *const spec_seccomp_op_names[SPEC_SCMP_OPS];
+
+struct spec_seccomp_arg {
+    unsigned index;
+    uint64_t value, value_two;
+    enum spec_seccomp_op op;
+};
+
+struct spec_seccomp_syscall {
+    struct spec_strv names;
+    enum spec_seccomp_action action;
+    bool has_errno_ret;
+    unsigned errno_ret;
+    struct spec_seccomp_arg *args;
+    size_t n_args;
+};
+
+struct spec_seccomp {
+    enum spec_seccomp_action default_action;
+    bool has_default_errno_ret;
+    unsigned default_errno_ret;
+    struct spec_strv architectures; /* "SCMP_ARCH_X86_64" ... (security/ maps them) */
+    struct spec_strv flags;         /* "SECCOMP_FILTER_FLAG_LOG" ... */
+    char *listener_path;            /* NULL when absent */
+    char *listener_metadata;
+    struct spec_seccomp_syscall *syscalls;
+    size_t n_syscalls;
+};
+
+struct spec_time_offset {
+    bool set;
+    int64_t secs;
+    uint32_t nanosecs;
+};
+
+struct spec {
+    char *oci_version;
+    bool has_process; /* a bundle may omit it for create; start then fails */
+    struct spec_process process;
+    struct spec_root root; /* required on Linux */
+    char *hostname;        /* NULL when absent */
+    char *domainname;
+    struct spec_mount *mounts;
+    size_t n_mounts;
+    struct spec_hook_list hooks[SPEC_HOOK_KINDS];
+    struct spec_kvlist annotations;
+
+    /* linux.* (flattened) */
+    struct spec_namespace *namespaces;
+    size_t n_namespaces;
+    struct spec_idmap *uid_mappings, *gid_mappings;
+    size_t n_uid_mappings, n_gid_mappings;
+    struct spec_device *devices;
+    size_t n_devices;
+    char *cgroups_path; /* NULL when absent */
+    bool has_resources;
+    struct spec_resources resources;
+    unsigned long rootfs_propagation; /* MS_* | MS_REC; 0 when absent */
+    struct spec_strv masked_paths, readonly_paths;
+    struct spec_kvlist sysctl;
+    bool has_seccomp;
+    struct spec_seccomp seccomp;
+    bool has_personality;
+    unsigned long personality; /* PER_LINUX or PER_LINUX32 (| flags) */
+    struct spec_time_offset time_monotonic, time_boottime;
+    char *mount_label;
+};
+
+/* Parse and validate a config.json document held in memory. On error *spec is
+ * left empty (nothing to free) and err names the JSON path. */
+int spec_parse(const char *json, size_t len, struct spec *spec, struct nook_error *err);
+/* Read and parse a file; errors are prefixed with nothing but the JSON path. */
+int spec_load(const char *path, struct spec *spec, struct nook_error *err);
+void spec_free(struct spec *spec);
+
+/* The namespace requested with this type, or NULL. */
+const struct spec_namespace *spec_find_namespace(const struct spec *spec, enum spec_ns_type t);
+/* "pid", "network", "mount", "ipc", "uts", "user", "cgroup", "time" */
+extern const char *const spec_ns_type_names[SPEC_NS_TYPES];
+/* The value of an annotation, or NULL. */
+const char *spec_annotation(const struct spec *spec, const char *key);
+
+/* Turn mount options into flags/propagation/data (fills the derived fields of
+ * m from m->options). Unknown options that are not fs-specific "key=value" or
+ * plain words go to data, as runc does. Exposed for unit tests. */
+int spec_parse_mount_options(struct spec_mount *m, const char *json_path,
+                             struct nook_error *err);
+
+/* `nook exec --process FILE`: a process object alone (same validation). */
+int spec_process_load(const char *path, struct spec_process *p, struct nook_error *err);
+void spec_process_free(struct spec_process *p);
+
+/* `nook update -r FILE`: a linux.resources object alone. */
+int spec_resources_load(const char *path, struct spec_resources *r, struct nook_error *err);
+void spec_resources_free(struct spec_resources *r);
+
+/* `nook spec [--rootless]`: the default config.json text, like runc's
+ * (busybox-friendly: args ["sh"], terminal true). Caller frees. */
+char *spec_default_config(bool rootless);
+
+/* ---- state ------------------------------------------------------------- */
+
+enum nook_status {
+    NOOK_STATUS_CREATING,
+    NOOK_STATUS_CREATED,
+    NOOK_STATUS_RUNNING,
+    NOOK_STATUS_STOPPED,
+    NOOK_STATUS_PAUSED,
+};
+extern const char *const nook_status_names[]; /* "creating", ... "paused" */
+
+/* What nook keeps in <root>/<id>/state.json. The first block is the OCI state
+ * (runtime.md); the second is nook's own bookkeeping. */
+struct nook_state {
+    char *oci_version;
+    char *id;
+    enum nook_status status;
+    pid_t pid; /* 0 when there is no process */
+    char *bundle; /* absolute */
+    struct spec_kvlist annotations;
+    char *rootfs;  /* absolute host path of the root as mounted from */
+    char *created; /* RFC 3339, UTC, nanoseconds */
+    uid_t owner;
+
+    unsigned long long pid_start_time; /* /proc/<pid>/stat field 22, guards pid reuse */
+    char *cgroup_path;                 /* absolute path of the cgroup dir, or NULL */
+    bool overlay;                      /* root is an overlay nook mounted */
+    bool overlay_volatile;
+    char *overlay_upper;               /* upper dir nook made, to remove at delete, or NULL */
+    char *overlay_work;                /* workdir nook made, to remove at delete, or NULL */
+};
+
+/* OCI state JSON (only the OCI fields, plus rootfs/created/owner as runc
+ * prints), for `nook state` and hooks' stdin. Caller frees. */
+char *spec_state_oci_json(const struct nook_state *st);
+/* Full state.json, OCI fields plus nook's own. Caller frees. */
+char *spec_state_file_json(const struct nook_state *st);
+int spec_state_parse(const char *json, size_t len, struct nook_state *st, struct nook_error *err);
+void spec_state_free(struct nook_state *st);
+
+/* `nook list --format json`: an array of OCI states as runc prints them. */
+char *spec_state_list_json(const struct nook_state *states, size_t n);
+
+/* `nook features`: what this build supports. The runtime fills the lists that
+ * depend on other folders (security/ knows capabilities and seccomp). */
+struct spec_features {
+    struct spec_strv capabilities;     /* "CAP_CHOWN" ... known to this build */
+    bool seccomp_enabled;
+    struct spec_strv seccomp_actions;
+    struct spec_strv seccomp_operators;
+    struct spec_strv seccomp_archs;
+    struct spec_strv seccomp_flags;    /* known */
+    struct spec_strv seccomp_supported_flags; /* usable on this kernel */
+    bool apparmor, selinux;
+    bool cgroup_v1, cgroup_v2, cgroup_systemd, cgroup_rdma;
+    const char *version; /* nook's version */
+};
+char *spec_features_json(const struct spec_features *f);
+
+/* The "container process state" a seccomp agent receives with the notify fd
+ * (runtime-spec config-linux.md, listenerPath): ociVersion, fds
+ * ["seccompFd"], pid, metadata, state. Caller frees. */
+char *spec_seccomp_state_json(const struct nook_state *st, const char *metadata);
+
+/* Small JSON outputs the CLI needs (jansson stays in this folder). */
+char *spec_json_int_array(const int *v, size_t n);      /* `ps --format json` */
+
+#endif

@@ -1,0 +1,56 @@
+/* util: the error value every nook function passes up, and small file helpers.
+ *
+ * Errors are values, as in crun: a function that can fail returns -1 and fills
+ * a struct nook_error; the top level prints it once as
+ *   nook: <container-id>: <what was being done>: <why>
+ * so nothing below the CLI prints or exits on its own. */
+#ifndef NOOK_UTIL_H
+#define NOOK_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#define NOOK_ERRMSG_MAX 1024
+
+struct nook_error {
+    int code;                    /* errno of the cause, 0 when not a syscall */
+    char msg[NOOK_ERRMSG_MAX];   /* "<what was being done>: <why>" */
+};
+
+/* Set err to "<fmt...>: strerror(code)" (or just "<fmt...>" when code is 0).
+ * Always returns -1 so callers can write `return nook_error_set(...)`. */
+int nook_error_set(struct nook_error *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Like nook_error_set with code = errno, read before anything else runs. */
+int nook_error_sys(struct nook_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Prefix an existing error with more context: "<fmt...>: <old msg>". */
+int nook_error_wrap(struct nook_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* malloc-or-die helpers: nook treats running out of memory as fatal. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Whole-file helpers; they retry on EINTR and short reads/writes. */
+int read_file(const char *path, char **out, size_t *len, struct nook_error *err);
+int read_fd_all(int fd, char **out, size_t *len, struct nook_error *err);
+int write_file(const char *path, const char *data, size_t len, mode_t mode,
+               struct nook_error *err);
+/* Write data to path through a temporary file and rename(2), so a reader never
+ * sees a half-written file. */
+int write_file_atomic(const char *path, const char *data, size_t len, mode_t mode,
+                      struct nook_error *err);
+/* Write a string to an existing file (procfs, sysfs, cgroupfs): one write(2). */
+int write_string_at(int dirfd, const char *path, const char *s, struct nook_error *err);
+ssize_t write_all(int fd, const void *buf, size_t len);
+ssize_t read_all(int fd, void *buf, size_t len);
+
+/* mkdir -p with mode for every created component. */
+int mkdir_p(const char *path, mode_t mode, struct nook_error *err);
+
+#endif
