@@ -41,9 +41,17 @@ $(BUILD)/%.o: %.c
 $(BUILD)/nook: $(BUILD)/runtime/main.o $(LIB_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(LIB_OBJS)
+# tests/unit/test_<folder>[_x].c links util/, spec/ and <folder>/ only, so one
+# folder's tests build while another folder is being edited; test_runtime*
+# links everything.
+folder_objs = $(patsubst %.c,$(BUILD)/%.o,$(if $(filter runtime,$(1)),$(LIB_SRCS),\
+              $(sort $(wildcard util/*.c spec/*.c $(1)/*.c))))
+.SECONDEXPANSION:
+$(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/unit.h \
+		$$(call folder_objs,$$(firstword $$(subst _, ,$$*)))
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests/unit -o $@ $< $(LIB_OBJS) $(LDLIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests/unit -o $@ $< \
+	  $(call folder_objs,$(firstword $(subst _, ,$*))) $(LDLIBS)
 
 $(BUILD)/helpers/%: tests/helpers/%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
