@@ -1,0 +1,111 @@
+/* runtime/ internals shared by the command files. Not an interface for other
+ * folders (that is runtime.h). */
+#ifndef NOOK_RUNTIME_INTERNAL_H
+#define NOOK_RUNTIME_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "../spec/spec.h"
+#include "../util/util.h"
+
+/* Global flags, runc's. */
+struct nook_globals {
+    const char *root;       /* --root, default /run/nook ($XDG_RUNTIME_DIR/nook rootless) */
+    const char *log_path;   /* --log */
+    bool log_json;          /* --log-format json */
+    bool debug;             /* --debug */
+    bool systemd_cgroup;    /* --systemd-cgroup (accepted, cgroupfs is used) */
+};
+
+/* The id the error line names: set by each command as soon as it knows it. */
+extern const char *nook_current_id;
+
+/* A command: argv[0] is the command name; options follow. Returns the exit
+ * status; on failure fills err (main prints it) and returns 1, or returns 2
+ * for a usage error after printing usage itself. */
+typedef int nook_command_fn(struct nook_globals *g, int argc, char **argv,
+                            struct nook_error *err);
+
+/* ---- state store (runtime/state.c) ---- */
+
+/* An opened container: its state, locked while held. */
+struct container {
+    char *id;
+    char *dir;      /* <root>/<id> */
+    int lock_fd;    /* flock()ed <root>/<id>/lock, -1 when not held */
+    struct nook_state st;
+};
+
+/* Open an existing container, take its lock, read state.json and refresh the
+ * status (stopped if the pid is gone, paused if the cgroup is frozen). */
+int container_load(const struct nook_globals *g, const char *id, struct container *c,
+                   struct nook_error *err);
+/* Write state.json (atomically). */
+int container_save(struct container *c, struct nook_error *err);
+/* Unlock and free (does not delete anything). */
+void container_release(struct container *c);
+/* Read the config.json copy made at create. */
+int container_load_spec(const struct container *c, struct spec *spec, struct nook_error *err);
+
+/* The refreshed status of a state, without a lock (for list). */
+enum nook_status container_status(const struct nook_state *st);
+
+/* Parse a duration like "5s", "100ms", "1m" (events --interval). */
+int parse_duration_ms(const char *s, long *ms);
+
+/* Log a line to --log (text or json) when set, else stderr when --debug. */
+void nook_log(const struct nook_globals *g, const char *level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* ---- hooks (runtime/hooks.c) ---- */
+
+/* Run every hook of one kind in order, each with the OCI state JSON of st on
+ * its stdin, its own args/env, and its timeout (killed when it expires).
+ * A hook that cannot run, exits non-zero, is killed or times out stops the
+ * list: err says `<kind> hook <path>: exited with status 3` (kind as in
+ * config.json: "prestart", "createRuntime", ...). */
+int hooks_run(const struct spec *spec, enum spec_hook_kind kind,
+              const struct nook_state *st, struct nook_error *err);
+extern const char *const hook_kind_names[SPEC_HOOK_KINDS];
+
+/* ---- console and fd passing (runtime/console.c) ---- */
+
+/* Send/receive one fd with SCM_RIGHTS plus a small payload over a unix
+ * socket. */
+int fd_send(int sock, int fd, const void *data, size_t len, struct nook_error *err);
+int fd_recv(int sock, int *fd, void *data, size_t len, struct nook_error *err);
+/* Parent: connect to --console-socket PATH; the fd is handed to the child. */
+int console_socket_connect(const char *path, int *sock, struct nook_error *err);
+/* Child, after pivot_root with the container's /dev/pts mounted: open a pty
+ * from /dev/ptmx, make the slave its controlling terminal and stdin/out/err,
+ * bind-mount the slave over /dev/console (creating it if missing), apply
+ * process.consoleSize, return the master. */
+int console_setup(const struct spec_process *p, int *master, struct nook_error *err);
+/* Foreground `run` with a terminal and no --console-socket: copy our stdin
+ * to master and master to our stdout until master hangs up or `stop` becomes
+ * readable; our stdin is put in raw mode while it is a tty (restored on
+ * return), and window size changes (SIGWINCH) are forwarded. */
+int console_proxy(int master, int stop_fd, struct nook_error *err);
+
+/* ---- process setup (runtime/process.c) ---- */
+
+/* setrlimit for each process.rlimits entry. */
+int process_set_rlimits(const struct spec_process *p, struct nook_error *err);
+/* Write process.oomScoreAdj to /proc/self/oom_score_adj through an fd checked
+ * to be on procfs. */
+int process_set_oom_score_adj(const struct spec_process *p, struct nook_error *err);
+/* Mark every fd >= 3 + preserve_fds close-on-exec (close_range with
+ * CLOSE_RANGE_CLOEXEC, or a /proc/self/fd walk where the kernel lacks it). */
+int process_cloexec_from(int first_fd, struct nook_error *err);
+/* The container process environment: process.env, plus LISTEN_FDS=N and
+ * LISTEN_PID=1 when N fds are preserved for socket activation (as runc).
+ * NULL-terminated, caller frees with process_env_free. */
+char **process_build_env(const struct spec_process *p, int listen_fds);
+void process_env_free(char **env);
+/* execve args[0]: a name without '/' is looked up in the PATH of env (the
+ * container's, not nook's), in the current root. Returns only on error. */
+int process_exec(const struct spec_process *p, char **env, struct nook_error *err);
+
+#endif
