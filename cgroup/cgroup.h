@@ -9,6 +9,7 @@
 #define NOOK_CGROUP_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "../spec/spec.h"
@@ -48,5 +49,64 @@ int cgroup_pids(const struct nook_cgroup *cg, pid_t **pids, size_t *n, struct no
  * while the kernel finishes reaping. Also removes the "nook" parent if it was
  * created by nook and is now empty. Closes cg. */
 int cgroup_destroy(struct nook_cgroup *cg, struct nook_error *err);
+
+/* ---- the pieces below are exposed for `update`, `events` and unit tests ---- */
+
+/* The mount point of the cgroup v2 hierarchy: the first "cgroup2" mount of
+ * the hierarchy's root in /proc/self/mountinfo (or in the given text). */
+int cgroup_v2_mount(char **mountpoint, struct nook_error *err);
+int cgroup_v2_mount_from_mountinfo(const char *mountinfo, char **mountpoint,
+                                   struct nook_error *err);
+
+/* The cgroup directory for linux.cgroupsPath (NULL: "/nook/<id>"; absolute:
+ * under the mount; relative: under "<mount>/nook/"). Rejects ".." and paths
+ * naming the hierarchy's root. */
+int cgroup_path_for(const char *mount, const char *cgroups_path, const char *id,
+                    char **path, struct nook_error *err);
+
+/* Conversions from the (cgroup v1 flavoured) OCI values, as runc and crun do. */
+uint64_t cgroup_cpu_shares_to_weight(uint64_t shares); /* 0 = unset; [2, 262144] -> [1, 10000] */
+uint64_t cgroup_blkio_weight_to_io_weight(uint64_t weight); /* 0 = unset; [10, 1000] -> [1, 10000] */
+/* memory.swap.max from the OCI memory+swap total; *out = -1 for "max", 0 for
+ * "leave alone" (unset) unless the total equals the limit (swap disabled). */
+int cgroup_memory_swap_max(int64_t swap, int64_t limit, int64_t *out, bool *set,
+                           struct nook_error *err);
+
+/* One file to write in the container's cgroup. */
+struct cgroup_write {
+    char *file;      /* "memory.max" */
+    char *value;     /* "1048576" */
+    char *json_path; /* "linux.resources.memory.limit", for errors */
+};
+struct cgroup_writes {
+    struct cgroup_write *v;
+    size_t n;
+};
+/* What linux.resources means in cgroup v2 files, in the order to write them.
+ * bfq: the io.bfq.weight file exists (the BFQ scheduler is in use), so block
+ * IO weights are written there unconverted, as runc does. */
+int cgroup_plan_writes(const struct spec_resources *r, bool bfq, struct cgroup_writes *w,
+                       struct nook_error *err);
+void cgroup_writes_free(struct cgroup_writes *w);
+/* The controller a cgroup file belongs to ("memory" for "memory.max"), or
+ * NULL for core files (cgroup.*) and unknown prefixes. */
+const char *cgroup_file_controller(const char *file);
+
+/* The device rules the filter enforces: linux.resources.devices, then an
+ * allow rule for every linux.devices node, then runc's default allowed
+ * devices (null, zero, full, random, urandom, tty, ptmx, pts/N, net/tun and
+ * mknod of anything), so a container always has its /dev basics. Caller frees. */
+void cgroup_device_rules(const struct spec *spec, struct spec_device_rule **rules, size_t *n);
+/* The BPF_PROG_TYPE_CGROUP_DEVICE program for rules: default deny, later
+ * rules win (per access bit: a request is allowed when each of its r/w/m bits
+ * is allowed by the last rule matching the device that names that bit).
+ * Caller frees *insns. */
+struct bpf_insn;
+void cgroup_device_program(const struct spec_device_rule *rules, size_t n,
+                           struct bpf_insn **insns, size_t *n_insns);
+/* Load the program for rules and attach it to the cgroup, replacing a
+ * program nook attached before. */
+int cgroup_apply_devices(const struct nook_cgroup *cg, const struct spec_device_rule *rules,
+                         size_t n, struct nook_error *err);
 
 #endif

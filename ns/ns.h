@@ -44,10 +44,11 @@ void ns_close_joins(struct ns_joins *j);
 bool ns_joins_need_child_setns(const struct ns_joins *j);
 
 /* In the parent: join the pid and time namespaces given by path. Both only
- * take effect for children created afterwards. */
+ * take effect for children created afterwards. Closes those two fds. */
 int ns_enter_for_children(struct ns_joins *j, struct nook_error *err);
 /* In the parent: unshare(CLONE_NEWTIME) and write linux.timeOffsets to
- * /proc/self/timens_offsets, so the next child starts in it with them. */
+ * /proc/self/timens_offsets, so the next child starts in it with them.
+ * Does nothing (returns 0) unless the spec asks for a new time ns. */
 int ns_new_time_namespace(const struct spec *spec, struct nook_error *err);
 
 /* In the child: setns() into every joined namespace except pid and time,
@@ -65,5 +66,12 @@ int ns_set_hostname(const struct spec *spec, struct nook_error *err);
 /* In the child, after the container's /proc is mounted (after pivot_root):
  * write every linux.sysctl key under /proc/sys. */
 int ns_apply_sysctl(const struct spec *spec, struct nook_error *err);
+
+/* The path under /proc/sys (without that prefix) of a linux.sysctl key, read
+ * as sysctl.d(5) says: "net.ipv4.ip_forward" -> "net/ipv4/ip_forward",
+ * "net/ipv4/conf/eno2.100/rp_filter" as is, "net.ipv4.conf.eno2/100.rp_filter"
+ * -> "net/ipv4/conf/eno2.100/rp_filter". NULL when a component is empty, "."
+ * or "..". Caller frees. Exposed for unit tests and ns_validate. */
+char *ns_sysctl_path(const char *key);
 
 #endif

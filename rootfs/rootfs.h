@@ -23,6 +23,8 @@
 /* Where the root comes from, decided in the parent before the child starts
  * (pure path logic, unit-testable; no mounts). All paths absolute. */
 struct rootfs_plan {
+    char *bundle;      /* the bundle, absolute and clean: relative bind-mount
+                          sources are taken from here (added by rootfs/) */
     char *root;        /* root.path resolved against the bundle */
     char *mountpoint;  /* where the root is assembled: root itself for a plain
                           root, <state_dir>/rootfs for an overlay */

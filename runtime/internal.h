@@ -51,6 +51,83 @@ int container_load_spec(const struct container *c, struct spec *spec, struct noo
 
 /* The refreshed status of a state, without a lock (for list). */
 enum nook_status container_status(const struct nook_state *st);
+/* The container's pid still runs and is the process nook started (its start
+ * time matches), not a zombie. */
+bool container_pid_alive(const struct nook_state *st);
+/* Start time (clock ticks, /proc/<pid>/stat field 22) and state letter. */
+int proc_stat_start_time(pid_t pid, unsigned long long *start, char *state);
+/* rm -r without following symlinks. */
+int remove_tree(const char *path, struct nook_error *err);
+
+/* ---- lifecycle (runtime/create.c, runtime/lifecycle.c) ---- */
+
+struct create_opts {
+    const char *id;
+    const char *bundle;         /* absolute */
+    const char *pid_file;
+    const char *console_socket;
+    bool no_pivot;
+    int preserve_fds;
+    bool run;        /* `run`: start right after create */
+    bool detach;     /* `run -d` */
+    bool keep;       /* `run --keep`: do not delete after a foreground run */
+};
+
+/* What a successful create leaves to `run`. */
+struct created {
+    pid_t init;      /* host pid of the container's init */
+    int sync_fd;     /* parent end of the sync socket (exec errors, EOF on exec) */
+    int master;      /* pty master for a foreground run, or -1 */
+    bool subreaper_child; /* init is not our direct child (joined namespaces) */
+};
+
+/* Create the container from a parsed spec (config_json is the text it came
+ * from, stored as the container's config copy). Leaves nothing behind on
+ * error. The caller has blocked the signals it will forward (run). */
+int container_create(const struct nook_globals *g, struct spec *spec, const char *config_json,
+                     size_t config_len, const struct create_opts *o, struct created *out,
+                     struct nook_error *err);
+
+/* Release a created container: open exec.fifo for reading and read the byte
+ * init writes, failing if init dies first. Then status running and
+ * poststart hooks. c is locked. */
+int container_start(struct container *c, struct nook_error *err);
+
+/* Remove everything of a stopped (or killed) container: cgroup, overlay dirs,
+ * state dir, then poststop hooks. c is locked; released by the caller. */
+int container_destroy(struct container *c, struct nook_error *err);
+
+/* Kill every process of the container and wait until init is gone. */
+int container_kill_all(struct container *c, struct nook_error *err);
+
+/* ---- sync between nook and the container's init (runtime/sync.c) ---- */
+
+enum sync_type {
+    SYNC_HELLO = 1,     /* child -> parent: I exist (sender pid via credentials) */
+    SYNC_GO,            /* parent -> child: maps written, cgroup joined; pid = init's host pid */
+    SYNC_USERMAP,       /* child -> parent: write maps for my new user namespace */
+    SYNC_USERMAP_DONE,
+    SYNC_HOOKS,         /* child -> parent: mounts done, run prestart/createRuntime */
+    SYNC_HOOKS_DONE,
+    SYNC_MASTER,        /* child -> parent: pty master attached (SCM_RIGHTS) */
+    SYNC_CREATED,       /* child -> parent: ready, waiting on exec.fifo */
+    SYNC_ERROR,         /* either way: err holds why; the sender gives up */
+};
+
+struct sync_msg {
+    int type;
+    pid_t pid;
+    struct nook_error err;
+};
+
+/* Send one message (fd >= 0 is attached with SCM_RIGHTS). Never raises
+ * SIGPIPE. */
+int sync_send(int sock, int type, pid_t pid, const struct nook_error *payload, int fd,
+              struct nook_error *err);
+/* Receive one message. *sender gets the sender's pid (in our pid namespace)
+ * when the socket has SO_PASSCRED, *fd an attached fd or -1. Returns 0, or 1
+ * on EOF, or -1. */
+int sync_recv(int sock, struct sync_msg *m, pid_t *sender, int *fd, struct nook_error *err);
 
 /* Parse a duration like "5s", "100ms", "1m" (events --interval). */
 int parse_duration_ms(const char *s, long *ms);

@@ -2,10 +2,16 @@
  * groups, capabilities (libcap), no_new_privileges, LSM labels, seccomp
  * (libseccomp). Each call is made by the container's init (or an exec'd
  * process) at the very end, in this order:
+ *   security_set_lsm_labels() (before the uid change, which can make the
+ *                              process non-dumpable and /proc/self root's)
  *   security_set_user_and_caps()
  *   security_set_no_new_privs()
  *   security_load_seccomp()   (last: the runtime's own work is not filtered)
- *   execve() */
+ *   execve()
+ * except when process.noNewPrivileges is false: then the kernel only accepts
+ * a filter from a process with CAP_SYS_ADMIN, so security_load_seccomp()
+ * comes first, before security_set_user_and_caps() drops it (runc does the
+ * same; the filter then also sees setgroups/setresuid/capset). */
 #ifndef NOOK_SECURITY_H
 #define NOOK_SECURITY_H
 
@@ -17,6 +23,10 @@
  * known to libcap, seccomp architectures/flags/syscall actions mappable,
  * LSM labels usable on this host. Errors name the JSON path. */
 int security_validate(const struct spec *spec, struct nook_error *err);
+/* The process part alone (`exec --process`); errors start with json_prefix
+ * ("process" for config.json). */
+int security_validate_process(const struct spec_process *p, const char *json_prefix,
+                              struct nook_error *err);
 
 /* Drop the bounding set, keep caps across the uid change, setgroups
  * (additionalGids), setresgid/setresuid to p->user, then set effective,
@@ -34,6 +44,14 @@ int security_set_lsm_labels(const struct spec_process *p, struct nook_error *err
  * as the kernel requires. */
 int security_load_seccomp(const struct spec_seccomp *s, const struct spec_process *p,
                           int *notify_fd, struct nook_error *err);
+
+/* Some rule uses SCMP_ACT_NOTIFY: security_load_seccomp() will hand back a
+ * listener fd that must reach the agent. Between loading the filter and the
+ * agent having that fd, the process may only use syscalls that cannot be
+ * notified: security_validate() rejects SCMP_ACT_NOTIFY for "write" and
+ * "sendmsg" (pass the fd to the parent with sendmsg(SCM_RIGHTS) and let the
+ * parent call security_send_notify_fd()). */
+bool security_seccomp_uses_notify(const struct spec_seccomp *s);
 
 /* Send the seccomp notify fd and the container state (with
  * listenerMetadata) to the agent listening at listenerPath, as

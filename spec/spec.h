@@ -110,6 +110,9 @@ enum spec_hook_kind {
     SPEC_HOOK_KINDS
 };
 
+/* "prestart", "createRuntime", ... as the keys of config.json "hooks". */
+extern const char *const spec_hook_names[SPEC_HOOK_KINDS];
+
 struct spec_hook {
     char *path; /* absolute (validated) */
     struct spec_strv args;

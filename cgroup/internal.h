@@ -1,0 +1,32 @@
+/* cgroup/ internals shared by its files. Not an interface for other folders. */
+#ifndef NOOK_CGROUP_INTERNAL_H
+#define NOOK_CGROUP_INTERNAL_H
+
+#include <stdbool.h>
+
+#include "cgroup.h"
+
+/* Marks the directories nook created (user xattrs work on cgroup2 since
+ * Linux 5.7): destroy only removes an emptied ancestor that carries it. */
+#define CGROUP_CREATED_XATTR "user.nook.created"
+
+/* Read a cgroup file (relative to dirfd) into a NUL-terminated string with the
+ * trailing newline removed. */
+int cg_read(int dirfd, const char *file, char **out, struct nook_error *err);
+/* Write a value to a cgroup file (relative to dirfd), one write(2). */
+int cg_write(int dirfd, const char *file, const char *value, struct nook_error *err);
+/* Whether a space-separated list ("cpu io memory") holds word. */
+bool cg_list_has(const char *list, const char *word);
+
+/* Make sure every controller the writes need is enabled in the subtree_control
+ * of each ancestor of path from mount down to path's parent; the leaf gets
+ * none. Errors name the JSON path and the host fix when the hierarchy lacks a
+ * controller. */
+int cg_enable_controllers(const char *mount, const char *path, const struct cgroup_writes *w,
+                          struct nook_error *err);
+
+/* Wait (bounded) until the "key value" line of cgroup.events reads value. */
+int cg_wait_events(int dirfd, const char *key, const char *value, int timeout_ms,
+                   struct nook_error *err);
+
+#endif

@@ -1,0 +1,90 @@
+/* rootfs_pivot: make the assembled root "/" of the container, then apply the
+ * path-level restrictions that must be seen from inside it. */
+#include "internal.h"
+
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* pivot_root(".", ".") stacks the old root on top of the new one at "/"
+ * (no put_old directory needed, so a read-only root works); detaching it
+ * then leaves the new root alone. As runc and crun do. */
+static int pivot_into(const char *root, struct nook_error *err)
+{
+    int rc = -1;
+    int oldroot = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+    if (oldroot < 0)
+        return nook_error_sys(err, "open /");
+    int newroot = open(root, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+    if (newroot < 0) {
+        nook_error_sys(err, "open root %s", root);
+        goto out;
+    }
+    if (fchdir(newroot) < 0) {
+        nook_error_sys(err, "chdir to root %s", root);
+        goto out;
+    }
+    if (syscall(SYS_pivot_root, ".", ".") < 0) {
+        nook_error_sys(err, "pivot_root to %s", root);
+        goto out;
+    }
+    if (fchdir(oldroot) < 0) {
+        nook_error_sys(err, "chdir to the old root");
+        goto out;
+    }
+    /* Slave first, so detaching the old root's mounts does not propagate
+     * back to the host even where "/" was shared. */
+    if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0) {
+        nook_error_sys(err, "make the old root a slave");
+        goto out;
+    }
+    if (umount2(".", MNT_DETACH) < 0) {
+        nook_error_sys(err, "detach the old root");
+        goto out;
+    }
+    if (chdir("/") < 0) {
+        nook_error_sys(err, "chdir to /");
+        goto out;
+    }
+    rc = 0;
+out:
+    if (newroot >= 0)
+        close(newroot);
+    close(oldroot);
+    return rc;
+}
+
+/* --no-pivot (e.g. a root on a ramfs, where pivot_root fails): move the root
+ * over "/" and chroot into it. The old root stays reachable to a process
+ * that can escape a chroot, which is why it is not the default. */
+static int move_root(const char *root, struct nook_error *err)
+{
+    if (chdir(root) < 0)
+        return nook_error_sys(err, "chdir to root %s", root);
+    if (mount(root, "/", NULL, MS_MOVE, NULL) < 0)
+        return nook_error_sys(err, "move root %s to /", root);
+    if (chroot(".") < 0)
+        return nook_error_sys(err, "chroot to %s", root);
+    if (chdir("/") < 0)
+        return nook_error_sys(err, "chdir to /");
+    return 0;
+}
+
+int rootfs_pivot(const struct spec *spec, const struct rootfs_plan *plan,
+                 const struct rootfs_opts *o, struct nook_error *err)
+{
+    if ((o->no_pivot ? move_root : pivot_into)(plan->mountpoint, err) < 0)
+        return -1;
+    if (rootfs_apply_readonly_paths(spec, err) < 0)
+        return -1;
+    if (rootfs_apply_masked_paths(spec, err) < 0)
+        return -1;
+    if (spec->root.readonly && rootfs_remount_root_readonly(err) < 0)
+        return -1;
+    if (spec->rootfs_propagation && mount(NULL, "/", NULL, spec->rootfs_propagation, NULL) < 0)
+        return nook_error_sys(err, "linux.rootfsPropagation: set propagation of /");
+    if (chdir("/") < 0)
+        return nook_error_sys(err, "chdir to /");
+    return 0;
+}

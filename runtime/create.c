@@ -1,0 +1,408 @@
+/* `create`, nook's side: everything up to a container init that waits on
+ * exec.fifo. See docs/ARCHITECTURE.md ("create") for the sequence; the
+ * init's side is init.c. */
+#include "create.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../security/security.h"
+
+static char *now_rfc3339(void)
+{
+    struct timespec ts;
+    struct tm tm;
+    char buf[64];
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    return xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
+}
+
+static void copy_annotations(struct spec_kvlist *dst, const struct spec_kvlist *src)
+{
+    dst->n = src->n;
+    dst->v = src->n ? xcalloc(src->n, sizeof *dst->v) : NULL;
+    for (size_t i = 0; i < src->n; i++) {
+        dst->v[i].key = xstrdup(src->v[i].key);
+        dst->v[i].value = xstrdup(src->v[i].value);
+    }
+}
+
+/* <root>/<id>: mkdir is atomic, so of two creates of one id exactly one gets
+ * past here. The directory is locked at once until create returns. */
+static int make_state_dir(struct create_ctx *x, struct nook_error *err)
+{
+    if (mkdir_p(x->g->root, 0700, err) < 0)
+        return nook_error_wrap(err, "create state root");
+    char *dir = xasprintf("%s/%s", x->g->root, x->o->id);
+    if (mkdir(dir, 0711) < 0) {
+        int e = errno;
+        free(dir);
+        if (e == EEXIST)
+            return nook_error_set(err, 0, "create: a container with this id already exists");
+        return nook_error_set(err, e, "create state directory in %s", x->g->root);
+    }
+    x->dir = dir;
+    x->dir_created = true;
+    x->lock_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (x->lock_fd < 0 || flock(x->lock_fd, LOCK_EX) < 0)
+        return nook_error_sys(err, "lock state directory %s", dir);
+    x->dir_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (x->dir_fd < 0)
+        return nook_error_sys(err, "open state directory %s", dir);
+    return 0;
+}
+
+static int write_in_dir(struct create_ctx *x, const char *name, const char *data, size_t len,
+                        struct nook_error *err)
+{
+    char *path = xasprintf("%s/%s", x->dir, name);
+    int r = write_file_atomic(path, data, len, 0600, err);
+    free(path);
+    return r;
+}
+
+static int save_state(struct create_ctx *x, struct nook_error *err)
+{
+    char *json = spec_state_file_json(&x->st);
+    int r = write_in_dir(x, "state.json", json, strlen(json), err);
+    free(json);
+    return r;
+}
+
+static void fill_state(struct create_ctx *x)
+{
+    struct nook_state *st = &x->st;
+    st->oci_version = xstrdup(x->spec->oci_version);
+    st->id = xstrdup(x->o->id);
+    st->status = NOOK_STATUS_CREATING;
+    st->bundle = xstrdup(x->o->bundle);
+    copy_annotations(&st->annotations, &x->spec->annotations);
+    st->rootfs = xstrdup(x->plan.overlay ? x->plan.mountpoint : x->plan.root);
+    st->created = now_rfc3339();
+    st->owner = geteuid();
+    st->cgroup_path = x->have_cg && x->cg.path ? xstrdup(x->cg.path) : NULL;
+    st->overlay = x->plan.overlay;
+    st->overlay_volatile = x->plan.overlay_volatile;
+    st->overlay_work = x->plan.work ? xstrdup(x->plan.work) : NULL;
+}
+
+static int make_exec_fifo(struct create_ctx *x, struct nook_error *err)
+{
+    if (mkfifoat(x->dir_fd, "exec.fifo", 0600) < 0)
+        return nook_error_sys(err, "create %s/exec.fifo", x->dir);
+    return 0;
+}
+
+/* The pid and time namespaces given by path, and a new time namespace, are
+ * entered for our children only; we go back to our own right after clone so
+ * the hooks nook runs stay in the runtime's namespaces. */
+static int enter_namespaces_for_child(struct create_ctx *x, struct nook_error *err)
+{
+    const struct spec_namespace *t = spec_find_namespace(x->spec, SPEC_NS_TIME);
+    if (x->joins.fd[SPEC_NS_PID] >= 0) {
+        x->own_pid_ns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+        if (x->own_pid_ns < 0)
+            return nook_error_sys(err, "open /proc/self/ns/pid");
+    }
+    if (t) {
+        x->own_time_ns = open("/proc/self/ns/time", O_RDONLY | O_CLOEXEC);
+        if (x->own_time_ns < 0)
+            return nook_error_sys(err, "open /proc/self/ns/time");
+    }
+    if (ns_enter_for_children(&x->joins, err) < 0)
+        return -1;
+    if (t && !t->path && ns_new_time_namespace(x->spec, err) < 0)
+        return -1;
+    return 0;
+}
+
+static int restore_own_namespaces(struct create_ctx *x, struct nook_error *err)
+{
+    if (x->own_pid_ns >= 0 && setns(x->own_pid_ns, CLONE_NEWPID) < 0)
+        return nook_error_sys(err, "return to nook's pid namespace");
+    if (x->own_time_ns >= 0 && setns(x->own_time_ns, CLONE_NEWTIME) < 0)
+        return nook_error_sys(err, "return to nook's time namespace");
+    return 0;
+}
+
+/* fork() with namespace flags, straight into the container's cgroup where
+ * the kernel can (clone3 CLONE_INTO_CGROUP), so the init never runs outside
+ * it. Returns like fork(). */
+static pid_t clone_child(struct create_ctx *x, unsigned long flags, bool *in_cgroup)
+{
+    struct clone_args args;
+    memset(&args, 0, sizeof args);
+    args.flags = flags;
+    args.exit_signal = SIGCHLD;
+    if (x->have_cg && x->cg.dirfd >= 0) {
+        args.flags |= CLONE_INTO_CGROUP;
+        args.cgroup = (unsigned long long)x->cg.dirfd;
+    }
+    pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof args);
+    if (pid >= 0) {
+        *in_cgroup = args.flags & CLONE_INTO_CGROUP;
+        return pid;
+    }
+    if (errno != ENOSYS && errno != E2BIG && errno != EINVAL)
+        return -1;
+    *in_cgroup = false;
+    return (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+}
+
+static int start_child(struct create_ctx *x, struct nook_error *err)
+{
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, x->sync) < 0)
+        return nook_error_sys(err, "create sync socket");
+    int one = 1;
+    if (setsockopt(x->sync[0], SOL_SOCKET, SO_PASSCRED, &one, sizeof one) < 0)
+        return nook_error_sys(err, "set SO_PASSCRED on sync socket");
+    /* When the child must setns() first it may fork the real init, which is
+     * then our grandchild: be its subreaper so a foreground run can reap it. */
+    if (x->slow_path && prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+        return nook_error_sys(err, "become child subreaper");
+    if (enter_namespaces_for_child(x, err) < 0)
+        return -1;
+    unsigned long flags = x->slow_path ? 0 : (unsigned long)ns_new_flags(x->spec) & ~(unsigned long)CLONE_NEWTIME;
+    bool in_cgroup = false;
+    pid_t pid = clone_child(x, flags, &in_cgroup);
+    if (pid == 0) {
+        close(x->sync[0]);
+        init_main(x);
+    }
+    if (pid < 0)
+        return nook_error_sys(err, "clone container process");
+    x->child = pid;
+    close(x->sync[1]);
+    x->sync[1] = -1;
+    if (restore_own_namespaces(x, err) < 0)
+        return -1;
+    if (x->have_cg && !in_cgroup && cgroup_enter(&x->cg, pid, err) < 0)
+        return -1;
+    return 0;
+}
+
+static int reply(struct create_ctx *x, int type, pid_t pid, struct nook_error *err)
+{
+    return sync_send(x->sync[0], type, pid, NULL, -1, err);
+}
+
+/* Serve the init's requests until it says it is created (or fails). */
+static int serve_child(struct create_ctx *x, struct created *out, struct nook_error *err)
+{
+    for (;;) {
+        struct sync_msg m;
+        pid_t sender;
+        int fd;
+        int r = sync_recv(x->sync[0], &m, &sender, &fd, err);
+        if (r < 0)
+            return -1;
+        if (r == 1)
+            return nook_error_set(err, 0, "container init exited during setup");
+        switch (m.type) {
+        case SYNC_HELLO:
+            out->init = sender;
+            x->st.pid = sender;
+            if (x->new_userns && !x->slow_path && ns_write_id_maps(sender, x->spec, err) < 0)
+                return -1;
+            if (reply(x, SYNC_GO, sender, err) < 0)
+                return -1;
+            break;
+        case SYNC_USERMAP:
+            if (ns_write_id_maps(sender, x->spec, err) < 0 ||
+                reply(x, SYNC_USERMAP_DONE, 0, err) < 0)
+                return -1;
+            break;
+        case SYNC_HOOKS:
+            if (hooks_run(x->spec, SPEC_HOOK_PRESTART, &x->st, err) < 0 ||
+                hooks_run(x->spec, SPEC_HOOK_CREATE_RUNTIME, &x->st, err) < 0)
+                return -1;
+            if (reply(x, SYNC_HOOKS_DONE, 0, err) < 0)
+                return -1;
+            break;
+        case SYNC_MASTER:
+            if (fd < 0)
+                return nook_error_set(err, EPROTO, "receive pty master: no fd");
+            out->master = fd;
+            break;
+        case SYNC_CREATED:
+            return 0;
+        case SYNC_ERROR:
+            *err = m.err;
+            return -1;
+        default:
+            if (fd >= 0)
+                close(fd);
+            return nook_error_set(err, EPROTO, "unexpected message %d from container", m.type);
+        }
+    }
+}
+
+static int write_pid_file(const char *path, pid_t pid, struct nook_error *err)
+{
+    char buf[32];
+    int n = snprintf(buf, sizeof buf, "%d", (int)pid);
+    return write_file_atomic(path, buf, (size_t)n, 0644, err);
+}
+
+/* Undo a failed create: kill what runs, then remove what was made, in the
+ * reverse order. Errors here are secondary to the one being reported. */
+static void abort_create(struct create_ctx *x, struct created *out)
+{
+    struct nook_error ignored;
+    if (x->have_cg)
+        cgroup_kill(&x->cg, &ignored);
+    if (x->child > 0) {
+        kill(x->child, SIGKILL);
+        while (waitpid(x->child, NULL, 0) < 0 && errno == EINTR)
+            ;
+    }
+    if (out->init > 0 && out->init != x->child) {
+        kill(out->init, SIGKILL);
+        while (waitpid(out->init, NULL, 0) < 0 && errno == EINTR)
+            ;
+    }
+    if (out->master >= 0)
+        close(out->master);
+    out->master = -1;
+    if (x->have_cg)
+        cgroup_destroy(&x->cg, &ignored);
+    x->have_cg = false;
+    if (x->plan_dirs)
+        rootfs_cleanup(&x->plan, &ignored);
+    if (x->dir_created)
+        remove_tree(x->dir, &ignored);
+}
+
+static void free_ctx(struct create_ctx *x)
+{
+    if (x->sync[0] >= 0)
+        close(x->sync[0]);
+    if (x->sync[1] >= 0)
+        close(x->sync[1]);
+    if (x->console_sock >= 0)
+        close(x->console_sock);
+    if (x->own_pid_ns >= 0)
+        close(x->own_pid_ns);
+    if (x->own_time_ns >= 0)
+        close(x->own_time_ns);
+    if (x->dir_fd >= 0)
+        close(x->dir_fd);
+    if (x->lock_fd >= 0)
+        close(x->lock_fd);
+    ns_close_joins(&x->joins);
+    if (x->have_cg)
+        cgroup_close(&x->cg);
+    rootfs_plan_free(&x->plan);
+    spec_state_free(&x->st);
+    free(x->dir);
+}
+
+static int check_options(const struct create_ctx *x, struct nook_error *err)
+{
+    const struct spec *s = x->spec;
+    if (!s->has_process)
+        return nook_error_set(err, 0, "process: required to create a container");
+    if (!spec_find_namespace(s, SPEC_NS_MOUNT))
+        return nook_error_set(err, 0, "linux.namespaces: a mount namespace is required");
+    if (s->process.terminal && !x->o->console_socket && (!x->o->run || x->o->detach))
+        return nook_error_set(err, 0, "process.terminal: a detached container needs --console-socket");
+    if (!s->process.terminal && x->o->console_socket)
+        return nook_error_set(err, 0, "--console-socket given but process.terminal is false");
+    return 0;
+}
+
+static int do_create(struct create_ctx *x, struct created *out, struct nook_error *err)
+{
+    if (check_options(x, err) < 0 || ns_validate(x->spec, err) < 0 ||
+        security_validate(x->spec, err) < 0)
+        return -1;
+    if (make_state_dir(x, err) < 0)
+        return -1;
+    if (write_in_dir(x, "config.json", x->config_json, x->config_len, err) < 0)
+        return -1;
+    if (rootfs_plan(x->spec, x->o->bundle, x->dir, x->o->id, &x->plan, err) < 0)
+        return -1;
+    if (rootfs_prepare_dirs(&x->plan, err) < 0)
+        return -1;
+    x->plan_dirs = true;
+    if (cgroup_create(x->spec, x->o->id, &x->cg, err) < 0)
+        return -1;
+    x->have_cg = true;
+    fill_state(x);
+    if (save_state(x, err) < 0 || make_exec_fifo(x, err) < 0)
+        return -1;
+    if (x->o->console_socket && console_socket_connect(x->o->console_socket, &x->console_sock, err) < 0)
+        return -1;
+    if (ns_open_joins(x->spec, &x->joins, err) < 0)
+        return -1;
+    x->slow_path = ns_joins_need_child_setns(&x->joins);
+    const struct spec_namespace *u = spec_find_namespace(x->spec, SPEC_NS_USER);
+    x->new_userns = u && !u->path;
+    x->joined_userns = u && u->path;
+    if (start_child(x, err) < 0 || serve_child(x, out, err) < 0)
+        return -1;
+    if (x->slow_path && out->init != x->child) {
+        /* The intermediate child exits once it has forked the init. */
+        while (waitpid(x->child, NULL, 0) < 0 && errno == EINTR)
+            ;
+        out->subreaper_child = true;
+    }
+    x->child = 0;
+    unsigned long long start;
+    if (proc_stat_start_time(out->init, &start, NULL) < 0)
+        return nook_error_set(err, 0, "container init exited during setup");
+    x->st.pid = out->init;
+    x->st.pid_start_time = start;
+    x->st.status = NOOK_STATUS_CREATED;
+    if (save_state(x, err) < 0)
+        return -1;
+    if (x->o->pid_file && write_pid_file(x->o->pid_file, out->init, err) < 0)
+        return nook_error_wrap(err, "write --pid-file");
+    return 0;
+}
+
+int container_create(const struct nook_globals *g, struct spec *spec, const char *config_json,
+                     size_t config_len, const struct create_opts *o, struct created *out,
+                     struct nook_error *err)
+{
+    struct create_ctx x;
+    memset(&x, 0, sizeof x);
+    x.g = g;
+    x.o = o;
+    x.spec = spec;
+    x.config_json = config_json;
+    x.config_len = config_len;
+    x.lock_fd = x.dir_fd = x.console_sock = x.own_pid_ns = x.own_time_ns = -1;
+    x.sync[0] = x.sync[1] = -1;
+    for (int i = 0; i < SPEC_NS_TYPES; i++)
+        x.joins.fd[i] = -1;
+    memset(out, 0, sizeof *out);
+    out->master = -1;
+    out->sync_fd = -1;
+
+    int r = do_create(&x, out, err);
+    if (r < 0) {
+        abort_create(&x, out);
+    } else {
+        out->sync_fd = x.sync[0];
+        x.sync[0] = -1;
+    }
+    free_ctx(&x);
+    return r;
+}

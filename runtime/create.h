@@ -1,0 +1,41 @@
+/* Shared by create.c (nook's side) and init.c (the container init's side).
+ * The init starts as a clone of nook, so it reads this struct from its own
+ * copy of nook's memory. */
+#ifndef NOOK_RUNTIME_CREATE_H
+#define NOOK_RUNTIME_CREATE_H
+
+#include "../cgroup/cgroup.h"
+#include "../ns/ns.h"
+#include "../rootfs/rootfs.h"
+#include "internal.h"
+
+struct create_ctx {
+    const struct nook_globals *g;
+    const struct create_opts *o;
+    struct spec *spec;
+    const char *config_json;
+    size_t config_len;
+
+    char *dir;          /* <root>/<id> */
+    bool dir_created;
+    int lock_fd;        /* flock()ed state dir; the init closes its copy */
+    int dir_fd;         /* O_PATH of the state dir: the init opens exec.fifo through it */
+    struct rootfs_plan plan;
+    bool plan_dirs;     /* rootfs_prepare_dirs() ran */
+    struct nook_cgroup cg;
+    bool have_cg;
+    struct ns_joins joins;
+    int own_pid_ns, own_time_ns; /* to restore after clone, or -1 */
+    struct nook_state st;
+    int sync[2];        /* [0] nook's end, [1] the init's */
+    int console_sock;   /* connected --console-socket, or -1 */
+    bool new_userns;
+    bool joined_userns;
+    bool slow_path;     /* namespaces joined by path: child setns()es first */
+    pid_t child;        /* what clone returned */
+};
+
+/* The container init's side; never returns. */
+_Noreturn void init_main(struct create_ctx *x);
+
+#endif

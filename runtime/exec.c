@@ -1,0 +1,440 @@
+/* `exec`: a new process in a running container. nook joins the container's
+ * pid (and time) namespace for its children, forks, and the child joins the
+ * cgroup and the other namespaces (user first), then goes through the same
+ * privilege drop as the init. */
+#include "commands.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../cgroup/cgroup.h"
+#include "../security/security.h"
+
+struct exec_opts {
+    const char *id;
+    const char *process_file;
+    const char *console_socket;
+    const char *cwd;
+    const char *pid_file;
+    const char *user;
+    bool tty, tty_set, detach;
+    int preserve_fds;
+    struct spec_strv env;   /* -e, appended */
+    char **args;            /* CMD ARG... */
+    int nargs;
+};
+
+static int parse_exec_opts(int argc, char **argv, struct exec_opts *o)
+{
+    enum { OPT_CONSOLE = 256, OPT_CWD, OPT_PROCESS, OPT_PID_FILE, OPT_PRESERVE, OPT_IGNORED };
+    static const struct option opts[] = {
+        {"tty", no_argument, NULL, 't'},
+        {"detach", no_argument, NULL, 'd'},
+        {"console-socket", required_argument, NULL, OPT_CONSOLE},
+        {"cwd", required_argument, NULL, OPT_CWD},
+        {"env", required_argument, NULL, 'e'},
+        {"user", required_argument, NULL, 'u'},
+        {"process", required_argument, NULL, 'p'},
+        {"pid-file", required_argument, NULL, OPT_PID_FILE},
+        {"preserve-fds", required_argument, NULL, OPT_PRESERVE},
+        {"help", no_argument, NULL, 'h'},
+        {0, 0, 0, 0},
+    };
+    int c;
+    while ((c = getopt_long(argc, argv, "+tde:u:p:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 't': o->tty = o->tty_set = true; break;
+        case 'd': o->detach = true; break;
+        case OPT_CONSOLE: o->console_socket = optarg; break;
+        case OPT_CWD: o->cwd = optarg; break;
+        case 'e':
+            o->env.v = xrealloc(o->env.v, (o->env.n + 2) * sizeof *o->env.v);
+            o->env.v[o->env.n++] = optarg;
+            o->env.v[o->env.n] = NULL;
+            break;
+        case 'u': o->user = optarg; break;
+        case 'p': o->process_file = optarg; break;
+        case OPT_PID_FILE: o->pid_file = optarg; break;
+        case OPT_PRESERVE: {
+            char *end;
+            long n = strtol(optarg, &end, 10);
+            if (*end || n < 0 || n > 1024)
+                return usage_error("exec", "--preserve-fds needs a count, not \"%s\"", optarg);
+            o->preserve_fds = (int)n;
+            break;
+        }
+        case 'h': return command_help("exec") - 1;
+        default:
+            return usage_error("exec", "unknown or incomplete option \"%s\"", argv[optind - 1]);
+        }
+    }
+    if (optind >= argc)
+        return usage_error("exec", "exec: missing container ID", NULL);
+    o->id = argv[optind++];
+    nook_current_id = o->id;
+    o->args = argv + optind;
+    o->nargs = argc - optind;
+    if (!o->process_file && o->nargs == 0)
+        return usage_error("exec", "exec: missing command (or --process FILE)", NULL);
+    return 0;
+}
+
+static int parse_user(const char *s, struct spec_user *u, struct nook_error *err)
+{
+    char *end;
+    unsigned long uid = strtoul(s, &end, 10);
+    if (end == s || (*end && *end != ':'))
+        return nook_error_set(err, 0, "exec: --user needs UID[:GID], not \"%s\"", s);
+    u->uid = (uid_t)uid;
+    if (*end == ':') {
+        const char *g = end + 1;
+        unsigned long gid = strtoul(g, &end, 10);
+        if (end == g || *end)
+            return nook_error_set(err, 0, "exec: --user needs UID[:GID], not \"%s\"", s);
+        u->gid = (gid_t)gid;
+    }
+    free(u->additional_gids);
+    u->additional_gids = NULL;
+    u->n_additional_gids = 0;
+    return 0;
+}
+
+static void strv_replace(struct spec_strv *dst, char **src, size_t n)
+{
+    for (size_t i = 0; i < dst->n; i++)
+        free(dst->v[i]);
+    free(dst->v);
+    dst->v = xcalloc(n + 1, sizeof *dst->v);
+    for (size_t i = 0; i < n; i++)
+        dst->v[i] = xstrdup(src[i]);
+    dst->n = n;
+}
+
+/* The exec'd process: --process FILE as it is, or the container's process
+ * with the command line's changes, as runc does. */
+static int build_process(const struct exec_opts *o, struct spec *spec, struct nook_error *err)
+{
+    struct spec_process *p = &spec->process;
+    if (o->process_file) {
+        struct spec_process np;
+        if (spec_process_load(o->process_file, &np, err) < 0)
+            return nook_error_wrap(err, "exec: --process %s", o->process_file);
+        if (spec->has_process)
+            spec_process_free(p);
+        *p = np;
+        spec->has_process = true;
+    } else {
+        if (!spec->has_process)
+            return nook_error_set(err, 0, "exec: the container has no process to inherit from");
+        strv_replace(&p->args, o->args, (size_t)o->nargs);
+        p->terminal = o->tty;
+    }
+    if (o->tty_set)
+        p->terminal = o->tty;
+    if (o->cwd) {
+        free(p->cwd);
+        p->cwd = xstrdup(o->cwd);
+    }
+    for (size_t i = 0; i < o->env.n; i++) {
+        p->env.v = xrealloc(p->env.v, (p->env.n + 2) * sizeof *p->env.v);
+        p->env.v[p->env.n++] = xstrdup(o->env.v[i]);
+        p->env.v[p->env.n] = NULL;
+    }
+    if (o->user && parse_user(o->user, &p->user, err) < 0)
+        return -1;
+    if (p->terminal && !o->console_socket && o->detach)
+        return nook_error_set(err, 0, "exec: a detached process with a terminal needs --console-socket");
+    return 0;
+}
+
+struct exec_ctx {
+    const struct exec_opts *o;
+    struct spec *spec;
+    struct container *c;
+    int nsfd[SPEC_NS_TYPES]; /* the init's namespaces to join, or -1 */
+    int sync[2];
+    int console_sock;
+};
+
+/* The container's namespaces, from the init's /proc/<pid>/ns: only those the
+ * config lists (the others are nook's own, and setns into one's own user
+ * namespace fails). */
+static int open_init_namespaces(struct exec_ctx *x, struct nook_error *err)
+{
+    static const char *const files[SPEC_NS_TYPES] = {
+        [SPEC_NS_PID] = "pid", [SPEC_NS_NETWORK] = "net", [SPEC_NS_MOUNT] = "mnt",
+        [SPEC_NS_IPC] = "ipc", [SPEC_NS_UTS] = "uts", [SPEC_NS_USER] = "user",
+        [SPEC_NS_CGROUP] = "cgroup", [SPEC_NS_TIME] = "time"};
+    for (int t = 0; t < SPEC_NS_TYPES; t++) {
+        x->nsfd[t] = -1;
+        if (!spec_find_namespace(x->spec, (enum spec_ns_type)t))
+            continue;
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%d/ns/%s", (int)x->c->st.pid, files[t]);
+        x->nsfd[t] = open(path, O_RDONLY | O_CLOEXEC);
+        if (x->nsfd[t] < 0)
+            return nook_error_sys(err, "exec: open %s", path);
+    }
+    /* The pid is verified only now that its namespaces are held open. */
+    if (!container_pid_alive(&x->c->st))
+        return nook_error_set(err, 0, "exec: container is not running");
+    return 0;
+}
+
+static _Noreturn void child_fail(struct exec_ctx *x, struct nook_error *err)
+{
+    struct nook_error ignored;
+    if (sync_send(x->sync[1], SYNC_ERROR, 0, err, -1, &ignored) < 0)
+        dprintf(2, "nook: %s: %s\n", x->o->id, err->msg);
+    _exit(err->code == ENOENT ? 127 : err->code == EACCES ? 126 : 1);
+}
+
+static int join_namespaces(struct exec_ctx *x, struct nook_error *err)
+{
+    static const int order[] = {SPEC_NS_USER, SPEC_NS_MOUNT, SPEC_NS_NETWORK, SPEC_NS_IPC,
+                                SPEC_NS_UTS, SPEC_NS_CGROUP};
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+        int t = order[i];
+        if (x->nsfd[t] < 0)
+            continue;
+        if (setns(x->nsfd[t], 0) < 0)
+            return nook_error_sys(err, "exec: join %s namespace", spec_ns_type_names[t]);
+        close(x->nsfd[t]);
+        x->nsfd[t] = -1;
+    }
+    return 0;
+}
+
+static _Noreturn void exec_child(struct exec_ctx *x)
+{
+    struct nook_error err;
+    struct spec_process *p = &x->spec->process;
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    close(x->c->lock_fd);
+    struct sync_msg m;
+    /* Wait until nook has put us in the cgroup. */
+    if (sync_recv(x->sync[1], &m, NULL, NULL, &err) != 0 || m.type != SYNC_GO) {
+        nook_error_set(&err, 0, "exec: nook went away");
+        child_fail(x, &err);
+    }
+    if (join_namespaces(x, &err) < 0)
+        child_fail(x, &err);
+    if (p->terminal) {
+        int master;
+        if (setsid() < 0 && errno != EPERM) {
+            nook_error_sys(&err, "setsid");
+            child_fail(x, &err);
+        }
+        if (console_setup(p, &master, &err) < 0)
+            child_fail(x, &err);
+        int r = x->console_sock >= 0 ? fd_send(x->console_sock, master, "/dev/ptmx", 9, &err)
+                                     : sync_send(x->sync[1], SYNC_MASTER, 0, NULL, master, &err);
+        if (r < 0)
+            child_fail(x, &err);
+        close(master);
+        if (x->console_sock >= 0)
+            close(x->console_sock);
+    }
+    umask(p->user.has_umask ? p->user.umask : 022);
+    if (chdir(p->cwd) < 0) {
+        nook_error_sys(&err, "chdir to process.cwd %s", p->cwd);
+        child_fail(x, &err);
+    }
+    if (process_set_rlimits(p, &err) < 0 || process_set_oom_score_adj(p, &err) < 0 ||
+        security_set_lsm_labels(p, &err) < 0 || security_set_user_and_caps(p, &err) < 0 ||
+        security_set_no_new_privs(p, &err) < 0 ||
+        process_cloexec_from(3 + x->o->preserve_fds, &err) < 0)
+        child_fail(x, &err);
+    char **env = process_build_env(p, 0);
+    if (x->spec->has_seccomp) {
+        int notify_fd = -1;
+        if (security_load_seccomp(&x->spec->seccomp, p, &notify_fd, &err) < 0)
+            child_fail(x, &err);
+        if (notify_fd >= 0 && security_send_notify_fd(&x->spec->seccomp, notify_fd, &x->c->st, &err) < 0)
+            child_fail(x, &err);
+    }
+    process_exec(p, env, &err);
+    child_fail(x, &err);
+}
+
+static int enter_pid_and_time_for_children(struct exec_ctx *x, struct nook_error *err)
+{
+    if (x->nsfd[SPEC_NS_PID] >= 0 && setns(x->nsfd[SPEC_NS_PID], CLONE_NEWPID) < 0)
+        return nook_error_sys(err, "exec: join pid namespace");
+    if (x->nsfd[SPEC_NS_TIME] >= 0 && setns(x->nsfd[SPEC_NS_TIME], CLONE_NEWTIME) < 0)
+        return nook_error_sys(err, "exec: join time namespace");
+    return 0;
+}
+
+static int exit_status(int ws)
+{
+    return WIFEXITED(ws) ? WEXITSTATUS(ws) : WIFSIGNALED(ws) ? 128 + WTERMSIG(ws) : 255;
+}
+
+/* Pass signals on and wait for the process; proxy the pty if we hold it. */
+static int wait_process(pid_t pid, int master, const sigset_t *set, struct nook_error *err)
+{
+    int sfd = signalfd(-1, set, SFD_CLOEXEC);
+    if (sfd < 0)
+        return nook_error_sys(err, "signalfd");
+    int ws;
+    for (;;) {
+        pid_t r = waitpid(pid, &ws, WNOHANG);
+        if (r == pid)
+            break;
+        if (master >= 0 && console_proxy(master, sfd, err) < 0) {
+            close(sfd);
+            return -1;
+        }
+        struct signalfd_siginfo si;
+        ssize_t n = read(sfd, &si, sizeof si);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n != sizeof si) {
+            close(sfd);
+            return nook_error_sys(err, "read signalfd");
+        }
+        if (si.ssi_signo != SIGCHLD && !(si.ssi_signo == SIGWINCH && master >= 0))
+            kill(pid, (int)si.ssi_signo);
+    }
+    close(sfd);
+    return exit_status(ws);
+}
+
+static int run_exec(struct exec_ctx *x, const sigset_t *set, struct nook_error *err)
+{
+    if (open_init_namespaces(x, err) < 0)
+        return -1;
+    if (x->o->console_socket && console_socket_connect(x->o->console_socket, &x->console_sock, err) < 0)
+        return -1;
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, x->sync) < 0)
+        return nook_error_sys(err, "exec: create sync socket");
+    if (enter_pid_and_time_for_children(x, err) < 0)
+        return -1;
+    pid_t pid = fork();
+    if (pid < 0)
+        return nook_error_sys(err, "exec: fork");
+    if (pid == 0) {
+        close(x->sync[0]);
+        exec_child(x);
+    }
+    close(x->sync[1]);
+    x->sync[1] = -1;
+    struct nook_cgroup cg;
+    int r = 0;
+    if (x->c->st.cgroup_path) {
+        r = cgroup_open(x->c->st.cgroup_path, &cg, err);
+        if (r == 0) {
+            r = cgroup_enter(&cg, pid, err);
+            cgroup_close(&cg);
+        }
+    }
+    if (r == 0)
+        r = sync_send(x->sync[0], SYNC_GO, pid, NULL, -1, err);
+    int master = -1;
+    while (r == 0) {
+        struct sync_msg m;
+        int fd;
+        int got = sync_recv(x->sync[0], &m, NULL, &fd, err);
+        if (got < 0)
+            r = -1;
+        else if (got == 1)
+            break; /* exec'd: the socket was close-on-exec */
+        else if (m.type == SYNC_MASTER)
+            master = fd;
+        else if (m.type == SYNC_ERROR)
+            *err = m.err, r = -1;
+    }
+    if (r < 0) {
+        kill(pid, SIGKILL);
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+        if (master >= 0)
+            close(master);
+        return -1;
+    }
+    if (x->o->pid_file) {
+        char buf[32];
+        int n = snprintf(buf, sizeof buf, "%d", (int)pid);
+        if (write_file_atomic(x->o->pid_file, buf, (size_t)n, 0644, err) < 0)
+            return nook_error_wrap(err, "write --pid-file");
+    }
+    /* The container lock is not held while the process runs. */
+    close(x->c->lock_fd);
+    x->c->lock_fd = -1;
+    if (x->o->detach) {
+        if (master >= 0)
+            close(master);
+        return 0;
+    }
+    int status = wait_process(pid, master, set, err);
+    if (master >= 0)
+        close(master);
+    return status;
+}
+
+int cmd_exec(struct nook_globals *g, int argc, char **argv, struct nook_error *err)
+{
+    struct exec_opts o = {0};
+    int r = parse_exec_opts(argc, argv, &o);
+    if (r) {
+        free(o.env.v);
+        return r < 0 ? 0 : r;
+    }
+    sigset_t set, old;
+    sigfillset(&set);
+    sigdelset(&set, SIGKILL);
+    sigdelset(&set, SIGSTOP);
+    sigdelset(&set, SIGSEGV);
+    sigdelset(&set, SIGBUS);
+    sigdelset(&set, SIGILL);
+    sigdelset(&set, SIGFPE);
+    sigdelset(&set, SIGABRT);
+    if (!o.detach)
+        sigprocmask(SIG_BLOCK, &set, &old);
+    struct container c;
+    struct spec spec;
+    int status = 1;
+    if (container_load(g, o.id, &c, err) < 0) {
+        free(o.env.v);
+        return 1;
+    }
+    if (c.st.status != NOOK_STATUS_RUNNING && c.st.status != NOOK_STATUS_CREATED) {
+        nook_error_set(err, 0, "exec: container is %s", nook_status_names[c.st.status]);
+        goto out;
+    }
+    if (container_load_spec(&c, &spec, err) < 0)
+        goto out;
+    struct exec_ctx x = {.o = &o, .spec = &spec, .c = &c, .sync = {-1, -1}, .console_sock = -1};
+    for (int t = 0; t < SPEC_NS_TYPES; t++)
+        x.nsfd[t] = -1;
+    if (build_process(&o, &spec, err) == 0) {
+        int s = run_exec(&x, &set, err);
+        status = s < 0 ? 1 : s;
+    }
+    for (int t = 0; t < SPEC_NS_TYPES; t++)
+        if (x.nsfd[t] >= 0)
+            close(x.nsfd[t]);
+    if (x.sync[0] >= 0)
+        close(x.sync[0]);
+    if (x.console_sock >= 0)
+        close(x.console_sock);
+    spec_free(&spec);
+out:
+    container_release(&c);
+    free(o.env.v);
+    return status;
+}

@@ -1,0 +1,258 @@
+/* OCI hooks (runtime-spec config.md, "POSIX-platform Hooks"): each hook is an
+ * executable run with its own args and env, the container's state JSON on
+ * stdin, and an optional timeout in seconds after which it is killed. */
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+const char *const hook_kind_names[SPEC_HOOK_KINDS] = {
+    [SPEC_HOOK_PRESTART] = "prestart",
+    [SPEC_HOOK_CREATE_RUNTIME] = "createRuntime",
+    [SPEC_HOOK_CREATE_CONTAINER] = "createContainer",
+    [SPEC_HOOK_START_CONTAINER] = "startContainer",
+    [SPEC_HOOK_POSTSTART] = "poststart",
+    [SPEC_HOOK_POSTSTOP] = "poststop",
+};
+
+/* In the forked child: stdin from the pipe, a clean signal mask (the caller
+ * may block signals it reads from a signalfd), no fds of nook's leaking into
+ * the hook, then exec. On failure the errno goes up the exec-error pipe. */
+static void __attribute__((noreturn))
+hook_child(const struct spec_hook *h, int stdin_fd, int errfd)
+{
+    sigset_t none;
+    sigemptyset(&none);
+    struct nook_error ignored = {.code = 0};
+    int rc;
+    if (stdin_fd == STDIN_FILENO)
+        rc = fcntl(stdin_fd, F_SETFD, 0);
+    else
+        rc = dup2(stdin_fd, STDIN_FILENO);
+    if (rc >= 0)
+        rc = sigprocmask(SIG_SETMASK, &none, NULL);
+    if (rc >= 0)
+        rc = process_cloexec_from(STDERR_FILENO + 1, &ignored);
+    if (rc >= 0) {
+        /* args[0] is argv[0]; without args the path stands in, as runc. */
+        char *default_argv[] = {h->path, NULL};
+        char *empty_env[] = {NULL};
+        execve(h->path, h->args.n ? h->args.v : default_argv,
+               h->env.n ? h->env.v : empty_env);
+    }
+    int e = rc < 0 && ignored.code ? ignored.code : errno;
+    (void)!write(errfd, &e, sizeof e);
+    _exit(127);
+}
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int reap(pid_t pid, int *status)
+{
+    pid_t r;
+    do
+        r = waitpid(pid, status, 0);
+    while (r < 0 && errno == EINTR);
+    return r < 0 ? -1 : 0;
+}
+
+static void kill_and_reap(pid_t pid)
+{
+    int status;
+    kill(pid, SIGKILL);
+    reap(pid, &status);
+}
+
+/* What a hook run came to while we fed it and waited for it. */
+enum hook_wait { HOOK_EXITED, HOOK_TIMED_OUT, HOOK_WAIT_FAILED };
+
+/* Feed json to the hook's stdin (non-blocking, so a hook that never reads
+ * cannot stall us past its timeout) while waiting on its pidfd; poll()
+ * sleeps until one of them is ready or the deadline passes. */
+static enum hook_wait feed_and_wait(int pidfd, int wfd, const char *json, int timeout_s,
+                                    const char *what, struct nook_error *err)
+{
+    size_t len = strlen(json), off = 0;
+    long long deadline = timeout_s > 0 ? now_ms() + (long long)timeout_s * 1000 : 0;
+    enum hook_wait result = HOOK_WAIT_FAILED;
+    if (fcntl(wfd, F_SETFL, O_NONBLOCK) < 0) {
+        nook_error_sys(err, "%s: set stdin pipe non-blocking", what);
+        goto out;
+    }
+    for (;;) {
+        int tmo = -1;
+        if (deadline) {
+            long long left = deadline - now_ms();
+            if (left <= 0) {
+                result = HOOK_TIMED_OUT;
+                goto out;
+            }
+            tmo = left > 1000000 ? 1000000 : (int)left;
+        }
+        struct pollfd pfd[2] = {{.fd = pidfd, .events = POLLIN}, {.fd = wfd, .events = POLLOUT}};
+        int r = poll(pfd, wfd >= 0 ? 2 : 1, tmo);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            nook_error_sys(err, "%s: poll", what);
+            goto out;
+        }
+        if (r == 0)
+            continue; /* the deadline check above reports it */
+        if (wfd >= 0 && pfd[1].revents) {
+            ssize_t n = off < len ? write(wfd, json + off, len - off) : 0;
+            if (n < 0 && errno != EAGAIN && errno != EINTR && errno != EPIPE) {
+                nook_error_sys(err, "%s: write state to stdin", what);
+                goto out;
+            }
+            if (n > 0)
+                off += (size_t)n;
+            /* Done, or EPIPE: a hook need not read its stdin. */
+            if (off == len || (n < 0 && errno == EPIPE)) {
+                close(wfd);
+                wfd = -1;
+            }
+        }
+        if (pfd[0].revents & POLLIN) {
+            result = HOOK_EXITED;
+            goto out;
+        }
+    }
+out:
+    if (wfd >= 0)
+        close(wfd);
+    return result;
+}
+
+/* feed_and_wait with SIGPIPE blocked, so writing to a hook that closed its
+ * stdin gives EPIPE instead of killing nook. The SIGPIPE this raises is
+ * taken off the pending set before the mask is restored (nook never leaves
+ * SIGPIPE ignored or blocked: the container inherits both). */
+static enum hook_wait feed_and_wait_nosigpipe(int pidfd, int wfd, const char *json,
+                                              int timeout_s, const char *what,
+                                              struct nook_error *err)
+{
+    sigset_t pipe_set, old, pending;
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+    sigemptyset(&pending);
+    sigpending(&pending);
+    bool was_pending = sigismember(&pending, SIGPIPE) == 1;
+    if (sigprocmask(SIG_BLOCK, &pipe_set, &old) < 0) {
+        close(wfd);
+        nook_error_sys(err, "%s: block SIGPIPE", what);
+        return HOOK_WAIT_FAILED;
+    }
+    enum hook_wait r = feed_and_wait(pidfd, wfd, json, timeout_s, what, err);
+    if (!was_pending) {
+        struct timespec zero = {0, 0};
+        while (sigtimedwait(&pipe_set, NULL, &zero) == SIGPIPE)
+            ;
+    }
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    return r;
+}
+
+static int hook_run_one(const char *kind, const struct spec_hook *h, const char *json,
+                        struct nook_error *err)
+{
+    char *what = xasprintf("%s hook %s", kind, h->path);
+    int in[2], ex[2];
+    int rc = -1;
+    if (pipe2(in, O_CLOEXEC) < 0) {
+        nook_error_sys(err, "%s: pipe", what);
+        goto out_what;
+    }
+    if (pipe2(ex, O_CLOEXEC) < 0) {
+        nook_error_sys(err, "%s: pipe", what);
+        close(in[0]);
+        close(in[1]);
+        goto out_what;
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        nook_error_sys(err, "%s: fork", what);
+        close(in[0]);
+        close(in[1]);
+        close(ex[0]);
+        close(ex[1]);
+        goto out_what;
+    }
+    if (pid == 0)
+        hook_child(h, in[0], ex[1]);
+    close(in[0]);
+    close(ex[1]);
+
+    /* A pidfd lets poll() wait for the exit with a timeout without touching
+     * SIGCHLD, which the caller may be handling for its own children. */
+    int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (pidfd < 0) {
+        nook_error_sys(err, "%s: pidfd_open", what);
+        close(in[1]);
+        kill_and_reap(pid);
+        goto out_ex;
+    }
+    int timeout = h->has_timeout ? h->timeout : 0;
+    enum hook_wait w = feed_and_wait_nosigpipe(pidfd, in[1], json, timeout, what, err);
+    close(pidfd);
+    if (w != HOOK_EXITED) {
+        kill_and_reap(pid);
+        if (w == HOOK_TIMED_OUT)
+            nook_error_set(err, 0, "%s: timed out after %ds", what, timeout);
+        goto out_ex;
+    }
+
+    int status;
+    if (reap(pid, &status) < 0) {
+        nook_error_sys(err, "%s: wait", what);
+        goto out_ex;
+    }
+    int exec_errno;
+    ssize_t n;
+    do
+        n = read(ex[0], &exec_errno, sizeof exec_errno);
+    while (n < 0 && errno == EINTR);
+    if (n == (ssize_t)sizeof exec_errno)
+        nook_error_set(err, exec_errno, "%s: exec", what);
+    else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+        nook_error_set(err, 0, "%s: exited with status %d", what, WEXITSTATUS(status));
+    else if (WIFSIGNALED(status))
+        nook_error_set(err, 0, "%s: killed by signal %d", what, WTERMSIG(status));
+    else
+        rc = 0;
+out_ex:
+    close(ex[0]);
+out_what:
+    free(what);
+    return rc;
+}
+
+int hooks_run(const struct spec *spec, enum spec_hook_kind kind, const struct nook_state *st,
+              struct nook_error *err)
+{
+    const struct spec_hook_list *list = &spec->hooks[kind];
+    if (list->n == 0)
+        return 0;
+    char *json = spec_state_oci_json(st);
+    if (!json)
+        return nook_error_set(err, 0, "%s hooks: encode the container state",
+                              hook_kind_names[kind]);
+    int rc = 0;
+    for (size_t i = 0; i < list->n && rc == 0; i++)
+        rc = hook_run_one(hook_kind_names[kind], &list->v[i], json, err);
+    free(json);
+    return rc;
+}

@@ -1,0 +1,236 @@
+/* The container init's side of create, then start: runs in the child nook
+ * cloned, inside the new namespaces, and ends in execve of the container
+ * process. Every failure goes back to nook over the sync socket as one error
+ * and the child exits; nook cleans up. */
+#include "create.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/personality.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../security/security.h"
+
+static _Noreturn void fail(struct create_ctx *x, struct nook_error *err)
+{
+    struct nook_error ignored;
+    sync_send(x->sync[1], SYNC_ERROR, 0, err, -1, &ignored);
+    _exit(1);
+}
+
+static int ask(struct create_ctx *x, int type, int want, pid_t *pid, struct nook_error *err)
+{
+    struct sync_msg m;
+    if (sync_send(x->sync[1], type, 0, NULL, -1, err) < 0)
+        return -1;
+    int r = sync_recv(x->sync[1], &m, NULL, NULL, err);
+    if (r < 0)
+        return -1;
+    if (r == 1)
+        return nook_error_set(err, 0, "nook went away during setup");
+    if (m.type != want)
+        return nook_error_set(err, EPROTO, "unexpected message %d from nook", m.type);
+    if (pid)
+        *pid = m.pid;
+    return 0;
+}
+
+/* Joined namespaces (slow path): setns() first, then make the new ones, the
+ * user namespace before the rest so they are owned by it. A new pid
+ * namespace applies to children only, so the init is forked after it. */
+static int make_namespaces_after_join(struct create_ctx *x, struct nook_error *err)
+{
+    if (ns_join_all(&x->joins, err) < 0)
+        return -1;
+    int flags = ns_new_flags(x->spec) & ~CLONE_NEWTIME;
+    if (flags & CLONE_NEWUSER) {
+        if (unshare(CLONE_NEWUSER) < 0)
+            return nook_error_sys(err, "unshare user namespace");
+        if (ask(x, SYNC_USERMAP, SYNC_USERMAP_DONE, NULL, err) < 0)
+            return -1;
+    }
+    int rest = flags & ~(CLONE_NEWUSER | CLONE_NEWPID);
+    if (rest && unshare(rest) < 0)
+        return nook_error_sys(err, "unshare namespaces");
+    if (flags & CLONE_NEWPID) {
+        if (unshare(CLONE_NEWPID) < 0)
+            return nook_error_sys(err, "unshare pid namespace");
+        pid_t pid = fork();
+        if (pid < 0)
+            return nook_error_sys(err, "fork container init");
+        if (pid > 0)
+            _exit(0); /* nook (our subreaper) takes the init over */
+    }
+    return 0;
+}
+
+/* In a new user namespace, become its root (the process is unmapped until
+ * nook wrote the maps). */
+static int become_userns_root(struct create_ctx *x, struct nook_error *err)
+{
+    if (!x->new_userns)
+        return 0;
+    if (setresgid(0, 0, 0) < 0)
+        return nook_error_sys(err, "setresgid 0 in the user namespace");
+    if (setresuid(0, 0, 0) < 0)
+        return nook_error_sys(err, "setresuid 0 in the user namespace");
+    return 0;
+}
+
+static int run_create_hooks(struct create_ctx *x, struct nook_error *err)
+{
+    const struct spec *s = x->spec;
+    if (s->hooks[SPEC_HOOK_PRESTART].n || s->hooks[SPEC_HOOK_CREATE_RUNTIME].n) {
+        if (ask(x, SYNC_HOOKS, SYNC_HOOKS_DONE, NULL, err) < 0)
+            return -1;
+    }
+    return hooks_run(s, SPEC_HOOK_CREATE_CONTAINER, &x->st, err);
+}
+
+static int setup_console(struct create_ctx *x, struct nook_error *err)
+{
+    if (!x->spec->process.terminal)
+        return 0;
+    int master;
+    if (console_setup(&x->spec->process, &master, err) < 0)
+        return -1;
+    int r;
+    if (x->console_sock >= 0) {
+        r = fd_send(x->console_sock, master, "/dev/ptmx", 9, err);
+        close(x->console_sock);
+        x->console_sock = -1;
+    } else {
+        r = sync_send(x->sync[1], SYNC_MASTER, 0, NULL, master, err);
+    }
+    close(master);
+    return r;
+}
+
+/* Block until `nook start` opens exec.fifo for reading, then tell it we are
+ * going on by writing one byte. */
+static int wait_for_start(struct create_ctx *x, struct nook_error *err)
+{
+    int fd;
+    do
+        fd = openat(x->dir_fd, "exec.fifo", O_WRONLY | O_CLOEXEC);
+    while (fd < 0 && errno == EINTR);
+    if (fd < 0)
+        return nook_error_sys(err, "open exec.fifo");
+    if (write_all(fd, "0", 1) < 0) {
+        int e = errno;
+        close(fd);
+        return nook_error_set(err, e, "write exec.fifo");
+    }
+    close(fd);
+    /* The state dir is on the host: nothing of it may reach the container. */
+    close(x->dir_fd);
+    x->dir_fd = -1;
+    return 0;
+}
+
+/* process.cwd is resolved inside the root only now, after every host fd is
+ * gone or close-on-exec (CVE-2024-21626: a leaked fd as cwd escapes). */
+static int enter_cwd(const struct spec_process *p, struct nook_error *err)
+{
+    if (chdir(p->cwd) < 0)
+        return nook_error_sys(err, "chdir to process.cwd %s", p->cwd);
+    char buf[4096];
+    if (!getcwd(buf, sizeof buf))
+        return nook_error_sys(err, "process.cwd %s is outside the container", p->cwd);
+    return 0;
+}
+
+static int set_personality(const struct spec *s, struct nook_error *err)
+{
+    if (s->has_personality && personality(s->personality) < 0)
+        return nook_error_sys(err, "set linux.personality");
+    return 0;
+}
+
+static int exec_process(struct create_ctx *x, struct nook_error *err)
+{
+    struct spec_process *p = &x->spec->process;
+    int listen_fds = x->o->preserve_fds;
+    umask(p->user.has_umask ? p->user.umask : 022);
+    if (enter_cwd(p, err) < 0 || security_set_lsm_labels(p, err) < 0 ||
+        security_set_user_and_caps(p, err) < 0 || security_set_no_new_privs(p, err) < 0)
+        return -1;
+    char **env = process_build_env(p, listen_fds);
+    if (process_cloexec_from(3 + x->o->preserve_fds, err) < 0) {
+        process_env_free(env);
+        return -1;
+    }
+    if (x->spec->has_seccomp) {
+        int notify_fd = -1;
+        if (security_load_seccomp(&x->spec->seccomp, p, &notify_fd, err) < 0) {
+            process_env_free(env);
+            return -1;
+        }
+        if (notify_fd >= 0) {
+            int r = security_send_notify_fd(&x->spec->seccomp, notify_fd, &x->st, err);
+            close(notify_fd);
+            if (r < 0) {
+                process_env_free(env);
+                return -1;
+            }
+        }
+    }
+    process_exec(p, env, err);
+    process_env_free(env);
+    return -1;
+}
+
+_Noreturn void init_main(struct create_ctx *x)
+{
+    struct nook_error err;
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    /* Our copy of the lock fd would keep the container locked after create. */
+    close(x->lock_fd);
+    x->lock_fd = -1;
+
+    if (x->slow_path && make_namespaces_after_join(x, &err) < 0)
+        fail(x, &err);
+    pid_t host_pid;
+    if (ask(x, SYNC_HELLO, SYNC_GO, &host_pid, &err) < 0)
+        fail(x, &err);
+    x->st.pid = host_pid;
+    if (become_userns_root(x, &err) < 0)
+        fail(x, &err);
+    if (setsid() < 0) {
+        nook_error_sys(&err, "setsid");
+        fail(x, &err);
+    }
+
+    struct rootfs_opts ro = {.userns = x->new_userns || x->joined_userns,
+                             .no_pivot = x->o->no_pivot};
+    if (ns_set_hostname(x->spec, &err) < 0 || rootfs_mount(x->spec, &x->plan, &ro, &err) < 0 ||
+        run_create_hooks(x, &err) < 0 || rootfs_pivot(x->spec, &x->plan, &ro, &err) < 0 ||
+        ns_apply_sysctl(x->spec, &err) < 0 || set_personality(x->spec, &err) < 0 ||
+        process_set_rlimits(&x->spec->process, &err) < 0 ||
+        process_set_oom_score_adj(&x->spec->process, &err) < 0 || setup_console(x, &err) < 0)
+        fail(x, &err);
+
+    x->st.status = NOOK_STATUS_CREATED;
+    if (sync_send(x->sync[1], SYNC_CREATED, 0, NULL, -1, &err) < 0)
+        fail(x, &err);
+    if (wait_for_start(x, &err) < 0)
+        fail(x, &err);
+    x->st.status = NOOK_STATUS_RUNNING;
+    if (hooks_run(x->spec, SPEC_HOOK_START_CONTAINER, &x->st, &err) < 0)
+        fail(x, &err);
+    exec_process(x, &err);
+    /* A foreground `run` is still listening and reports it; after a plain
+     * `start` nobody is, so say it on the container's stderr. */
+    struct nook_error ignored;
+    if (sync_send(x->sync[1], SYNC_ERROR, 0, &err, -1, &ignored) < 0)
+        dprintf(2, "nook: %s: %s\n", x->o->id, err.msg);
+    _exit(err.code == ENOENT ? 127 : err.code == EACCES ? 126 : 1);
+}

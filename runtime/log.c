@@ -1,0 +1,219 @@
+/* --log / --log-format / --debug: one line per message in the format runc's
+ * logrus writes, so tools that parse runc's log (containerd reads the
+ * `--log-format json` file) read ours:
+ *   text: time="2026-11-20T12:00:00Z" level=debug msg="..."
+ *   json: {"level":"debug","msg":"...","time":"2026-11-20T12:00:00Z"}
+ * The JSON here is one escaped string per field, so it is written by hand
+ * rather than through spec/. */
+#include "internal.h"
+
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* A growing byte buffer for one line. */
+struct line {
+    char *s;
+    size_t len, cap;
+};
+
+static void line_add(struct line *l, const char *s, size_t n)
+{
+    if (l->len + n + 1 > l->cap) {
+        l->cap = (l->len + n + 1) * 2;
+        l->s = xrealloc(l->s, l->cap);
+    }
+    memcpy(l->s + l->len, s, n);
+    l->len += n;
+    l->s[l->len] = '\0';
+}
+
+static void line_str(struct line *l, const char *s)
+{
+    line_add(l, s, strlen(s));
+}
+
+/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid
+ * (bad lead byte, truncated, overlong, surrogate or above U+10FFFF). */
+static size_t utf8_seq_len(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0];
+    size_t len;
+    unsigned min;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xc2 && c <= 0xdf) {
+        len = 2;
+        min = 0x80;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        len = 3;
+        min = 0x800;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        len = 4;
+        min = 0x10000;
+    } else {
+        return 0;
+    }
+    if (n < len)
+        return 0;
+    unsigned cp = c & (0x7f >> len);
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return len;
+}
+
+/* A JSON string literal (quotes included). Invalid UTF-8 becomes U+FFFD, as
+ * Go's encoding/json does, so the line is always valid JSON. */
+static void add_json_string(struct line *l, const char *str)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t n = strlen(str);
+    line_str(l, "\"");
+    for (size_t i = 0; i < n;) {
+        unsigned char c = s[i];
+        char esc[8];
+        const char *rep = NULL;
+        switch (c) {
+        case '"': rep = "\\\""; break;
+        case '\\': rep = "\\\\"; break;
+        case '\n': rep = "\\n"; break;
+        case '\r': rep = "\\r"; break;
+        case '\t': rep = "\\t"; break;
+        default:
+            if (c < 0x20) {
+                snprintf(esc, sizeof esc, "\\u%04x", c);
+                rep = esc;
+            }
+        }
+        if (rep) {
+            line_str(l, rep);
+            i++;
+            continue;
+        }
+        size_t k = utf8_seq_len(s + i, n - i);
+        if (k == 0) {
+            line_str(l, "\\ufffd");
+            i++;
+        } else {
+            line_add(l, (const char *)s + i, k);
+            i += k;
+        }
+    }
+    line_str(l, "\"");
+}
+
+/* A Go-quoted string literal (strconv.Quote, what logrus's text format
+ * uses): control characters and invalid UTF-8 bytes become escapes. */
+static void add_go_quoted(struct line *l, const char *str)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t n = strlen(str);
+    line_str(l, "\"");
+    for (size_t i = 0; i < n;) {
+        unsigned char c = s[i];
+        char esc[8];
+        const char *rep = NULL;
+        switch (c) {
+        case '"': rep = "\\\""; break;
+        case '\\': rep = "\\\\"; break;
+        case '\a': rep = "\\a"; break;
+        case '\b': rep = "\\b"; break;
+        case '\f': rep = "\\f"; break;
+        case '\n': rep = "\\n"; break;
+        case '\r': rep = "\\r"; break;
+        case '\t': rep = "\\t"; break;
+        case '\v': rep = "\\v"; break;
+        default:
+            if (c < 0x20 || c == 0x7f) {
+                snprintf(esc, sizeof esc, "\\x%02x", c);
+                rep = esc;
+            }
+        }
+        if (rep) {
+            line_str(l, rep);
+            i++;
+            continue;
+        }
+        size_t k = utf8_seq_len(s + i, n - i);
+        if (k == 0) {
+            snprintf(esc, sizeof esc, "\\x%02x", c);
+            line_str(l, esc);
+            i++;
+        } else {
+            line_add(l, (const char *)s + i, k);
+            i += k;
+        }
+    }
+    line_str(l, "\"");
+}
+
+static void format_line(struct line *l, bool json, const char *level, const char *msg)
+{
+    char ts[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    if (!gmtime_r(&now, &tm) || strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        strcpy(ts, "1970-01-01T00:00:00Z");
+    if (json) {
+        line_str(l, "{\"level\":");
+        add_json_string(l, level);
+        line_str(l, ",\"msg\":");
+        add_json_string(l, msg);
+        line_str(l, ",\"time\":");
+        add_json_string(l, ts);
+        line_str(l, "}\n");
+    } else {
+        line_str(l, "time=\"");
+        line_str(l, ts);
+        line_str(l, "\" level=");
+        line_str(l, level);
+        line_str(l, " msg=");
+        add_go_quoted(l, msg);
+        line_str(l, "\n");
+    }
+}
+
+void nook_log(const struct nook_globals *g, const char *level, const char *fmt, ...)
+{
+    if (strcmp(level, "debug") == 0 && !g->debug)
+        return;
+    /* Without --log only --debug makes nook talk on stderr: errors reach the
+     * user through main's single "nook: <id>: <msg>" line. */
+    if (!g->log_path && !g->debug)
+        return;
+
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg;
+    if (vasprintf(&msg, fmt, ap) < 0)
+        msg = NULL;
+    va_end(ap);
+    if (!msg)
+        return;
+
+    struct line l = {0};
+    format_line(&l, g->log_json, level, msg);
+    free(msg);
+
+    /* One write(2) with O_APPEND so lines of concurrent nook processes
+     * sharing a log file do not interleave. Logging must never make a
+     * command fail, so a log that cannot be written is skipped. */
+    if (g->log_path) {
+        int fd = open(g->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+        if (fd >= 0) {
+            (void)write_all(fd, l.s, l.len);
+            close(fd);
+        }
+    } else {
+        (void)write_all(STDERR_FILENO, l.s, l.len);
+    }
+    free(l.s);
+}

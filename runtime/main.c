@@ -1,0 +1,133 @@
+/* nook's entry point: global flags, command dispatch, and the one place that
+ * prints an error (`nook: <id>: <msg>`) and picks the exit status. */
+#include "commands.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+const char *nook_current_id;
+
+static const struct command commands[] = {
+    {"create", cmd_create, "create [--bundle DIR] [--pid-file F] [--console-socket PATH] [--no-pivot] [--preserve-fds N] ID", "create a container"},
+    {"start", cmd_start, "start ID", "start a created container"},
+    {"run", cmd_run, "run [-d] [--keep] [--bundle DIR] [--pid-file F] [--console-socket PATH] [--no-pivot] [--preserve-fds N] ID", "create and start a container"},
+    {"state", cmd_state, "state ID", "print the state of a container"},
+    {"kill", cmd_kill, "kill [--all] ID [SIGNAL]", "send a signal to a container's init (or all its processes)"},
+    {"delete", cmd_delete, "delete [--force] ID", "delete a container"},
+    {"list", cmd_list, "list [--quiet] [--format table|json]", "list containers"},
+    {"exec", cmd_exec, "exec [-t] [-d] [--console-socket P] [--cwd D] [-e K=V]... [-u UID[:GID]] [--process FILE] [--pid-file F] [--preserve-fds N] ID [CMD ARG...]", "run a process in a container"},
+    {"ps", cmd_ps, "ps [--format table|json] ID", "list a container's processes"},
+    {"pause", cmd_pause, "pause ID", "freeze every process of a container"},
+    {"resume", cmd_resume, "resume ID", "thaw a paused container"},
+    {"update", cmd_update, "update [--memory N] [--memory-swap N] [--cpu-quota N] [--cpu-period N] [--cpu-share N] [--cpuset-cpus L] [--pids-limit N] [-r FILE] ID", "change a container's resource limits"},
+    {"events", cmd_events, "events [--stats] [--interval D] ID", "print a container's events and stats"},
+    {"spec", cmd_spec, "spec [--bundle DIR] [--rootless]", "write a default config.json"},
+    {"features", cmd_features, "features", "print what this build supports (OCI features JSON)"},
+};
+
+static void print_usage(FILE *f)
+{
+    fprintf(f, "usage: nook [--root DIR] [--log FILE] [--log-format text|json] [--debug] COMMAND [OPTIONS] ...\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\nnook COMMAND --help shows a command's options.\n");
+}
+
+int usage_error(const char *cmd, const char *fmt, const char *arg)
+{
+    fprintf(stderr, "nook: ");
+    fprintf(stderr, fmt, arg);
+    fputc('\n', stderr);
+    for (size_t i = 0; cmd && i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(commands[i].name, cmd))
+            fprintf(stderr, "usage: nook %s\n", commands[i].usage);
+    return 2;
+}
+
+int command_help(const char *cmd)
+{
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(commands[i].name, cmd))
+            printf("usage: nook %s\n\n%s\n", commands[i].usage, commands[i].summary);
+    return 0;
+}
+
+static const char *default_root(void)
+{
+    static char buf[4096];
+    const char *xdg = getenv("XDG_RUNTIME_DIR");
+    if (geteuid() != 0 && xdg && *xdg) {
+        snprintf(buf, sizeof buf, "%s/nook", xdg);
+        return buf;
+    }
+    return "/run/nook";
+}
+
+int main(int argc, char **argv)
+{
+    struct nook_globals g = {.root = default_root()};
+    enum { OPT_ROOT = 256, OPT_LOG, OPT_LOG_FORMAT, OPT_DEBUG, OPT_SYSTEMD, OPT_CRIU, OPT_ROOTLESS };
+    static const struct option opts[] = {
+        {"root", required_argument, NULL, OPT_ROOT},
+        {"log", required_argument, NULL, OPT_LOG},
+        {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
+        {"debug", no_argument, NULL, OPT_DEBUG},
+        {"systemd-cgroup", no_argument, NULL, OPT_SYSTEMD},
+        {"criu", required_argument, NULL, OPT_CRIU},
+        {"rootless", required_argument, NULL, OPT_ROOTLESS},
+        {"version", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {0, 0, 0, 0},
+    };
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {
+        switch (c) {
+        case OPT_ROOT: g.root = optarg; break;
+        case OPT_LOG: g.log_path = optarg; break;
+        case OPT_LOG_FORMAT:
+            if (strcmp(optarg, "text") && strcmp(optarg, "json"))
+                return usage_error(NULL, "--log-format must be text or json, not \"%s\"", optarg);
+            g.log_json = !strcmp(optarg, "json");
+            break;
+        case OPT_DEBUG: g.debug = true; break;
+        case OPT_SYSTEMD: g.systemd_cgroup = true; break;
+        case OPT_CRIU: case OPT_ROOTLESS: break; /* runc's; accepted for compatibility */
+        case 'v':
+            printf("nook version %s\nspec: 1.2.0\n", NOOK_VERSION);
+            return 0;
+        case 'h':
+            print_usage(stdout);
+            return 0;
+        default:
+            return usage_error(NULL, "unknown global option \"%s\"", argv[optind - 1]);
+        }
+    }
+    if (optind >= argc) {
+        print_usage(stderr);
+        return 2;
+    }
+    const char *name = argv[optind];
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        if (strcmp(commands[i].name, name))
+            continue;
+        struct nook_error err = {0};
+        int sub_argc = argc - optind;
+        char **sub_argv = argv + optind;
+        optind = 1; /* restart getopt for the command's own options */
+        nook_log(&g, "debug", "%s", name);
+        int status = commands[i].fn(&g, sub_argc, sub_argv, &err);
+        if (status == 1 && err.msg[0]) {
+            if (nook_current_id)
+                fprintf(stderr, "nook: %s: %s\n", nook_current_id, err.msg);
+            else
+                fprintf(stderr, "nook: %s\n", err.msg);
+            nook_log(&g, "error", "%s", err.msg);
+        }
+        return status;
+    }
+    return usage_error(NULL, "unknown command \"%s\"", name);
+}

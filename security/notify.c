@@ -1,0 +1,101 @@
+/* Hand the seccomp listener fd to the agent at listenerPath: one connection,
+ * the container process state as JSON with the fd in SCM_RIGHTS on the
+ * first sendmsg, then close (runtime-spec config-linux.md, "The Container
+ * Process State"). */
+#include "internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+static int connect_agent(const char *path, struct nook_error *err)
+{
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    if (strlen(path) >= sizeof addr.sun_path)
+        return nook_error_set(err, ENAMETOOLONG, "connect to seccomp agent %s", path);
+    strcpy(addr.sun_path, path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return nook_error_sys(err, "connect to seccomp agent %s: socket", path);
+    int rc;
+    do
+        rc = connect(fd, (struct sockaddr *)&addr, sizeof addr);
+    while (rc < 0 && errno == EINTR);
+    if (rc < 0) {
+        nook_error_sys(err, "connect to seccomp agent %s", path);
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* The state with the fd attached; returns how many bytes went. */
+static ssize_t send_with_fd(int sock, const char *data, size_t len, int fd)
+{
+    struct iovec iov = {.iov_base = (void *)data, .iov_len = len};
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } u;
+    memset(&u, 0, sizeof u);
+    struct msghdr msg = {
+        .msg_iov = &iov,
+        .msg_iovlen = 1,
+        .msg_control = u.buf,
+        .msg_controllen = sizeof u.buf,
+    };
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &fd, sizeof fd);
+    ssize_t n;
+    do
+        n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+    while (n < 0 && errno == EINTR);
+    return n;
+}
+
+/* The rest, if the first sendmsg was short; MSG_NOSIGNAL: an agent that
+ * went away is an error, not a SIGPIPE. */
+static int send_rest(int sock, const char *data, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = send(sock, data, len, MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        data += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+int security_send_notify_fd(const struct spec_seccomp *s, int notify_fd,
+                            const struct nook_state *st, struct nook_error *err)
+{
+    if (!s->listener_path)
+        return nook_error_set(err, 0, "send seccomp notify fd: no linux.seccomp.listenerPath");
+    int sock = connect_agent(s->listener_path, err);
+    if (sock < 0)
+        return -1;
+    char *json = spec_seccomp_state_json(st, s->listener_metadata);
+    size_t len = strlen(json);
+    int r = 0;
+    ssize_t n = send_with_fd(sock, json, len, notify_fd);
+    if (n < 0) {
+        r = nook_error_sys(err, "send seccomp state to agent %s", s->listener_path);
+    } else if (send_rest(sock, json + n, len - (size_t)n) < 0) {
+        /* The spec allows more sends after the first; only it carries fds. */
+        r = nook_error_sys(err, "send seccomp state to agent %s", s->listener_path);
+    }
+    free(json);
+    if (close(sock) < 0 && r == 0)
+        r = nook_error_sys(err, "close connection to seccomp agent %s", s->listener_path);
+    return r;
+}

@@ -1,0 +1,266 @@
+/* security/: validation messages and the features lists. Structs are filled
+ * by hand so these tests do not depend on the config parser. */
+#include "unit.h"
+
+#include "../../security/security.h"
+
+#include <unistd.h>
+
+#define STRV(...)                                                                   \
+    ((struct spec_strv){.v = (char *[]){__VA_ARGS__, NULL},                          \
+                        .n = sizeof((char *[]){__VA_ARGS__}) / sizeof(char *)})
+
+static bool strv_has(const struct spec_strv *v, const char *s)
+{
+    for (size_t i = 0; i < v->n; i++)
+        if (strcmp(v->v[i], s) == 0)
+            return true;
+    return false;
+}
+
+/* Validate and return the message ("" when valid). */
+static const char *validate(const struct spec *s)
+{
+    static struct nook_error err;
+    memset(&err, 0, sizeof err);
+    int r = security_validate(s, &err);
+    CHECK((r == 0) == (err.msg[0] == '\0'));
+    return r == 0 ? "" : err.msg;
+}
+
+static void test_capabilities(void)
+{
+    struct spec s = {0};
+    s.has_process = true;
+    s.process.has_capabilities = true;
+    struct spec_capabilities *c = &s.process.capabilities;
+    c->bounding = STRV("CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE", "CAP_FOO");
+    CHECK_STR(validate(&s), "process.capabilities.bounding[3]: unknown capability \"CAP_FOO\"");
+
+    c->bounding = STRV("CAP_CHOWN", "CAP_SYS_ADMIN", "CAP_CHECKPOINT_RESTORE");
+    c->effective = c->permitted = c->inheritable = c->bounding;
+    c->ambient = STRV("CAP_KILL");
+    CHECK_STR(validate(&s), "");
+
+    /* libcap reads numbers as capability values; config.json names them. */
+    c->ambient = STRV("CAP_KILL", "12");
+    CHECK_STR(validate(&s), "process.capabilities.ambient[1]: unknown capability \"12\"");
+    c->ambient = STRV("CAP_KILL");
+
+    c->inheritable = STRV("CAP_");
+    CHECK_STR(validate(&s), "process.capabilities.inheritable[0]: unknown capability \"CAP_\"");
+
+    struct nook_error err = {0};
+    s.process.capabilities.inheritable = STRV("CAP_NOPE");
+    CHECK(security_validate_process(&s.process, "caps", &err) == -1);
+    CHECK_STR(err.msg, "caps.capabilities.inheritable[0]: unknown capability \"CAP_NOPE\"");
+
+    /* Without has_capabilities the lists are not looked at. */
+    s.process.has_capabilities = false;
+    CHECK_STR(validate(&s), "");
+}
+
+static void test_lsm(void)
+{
+    struct spec s = {0};
+    s.has_process = true;
+    s.process.apparmor_profile = "nook-default";
+    bool apparmor = access("/sys/kernel/security/apparmor", F_OK) == 0;
+    CHECK_STR(validate(&s),
+              apparmor ? "" : "process.apparmorProfile: AppArmor is not enabled on this host");
+    s.process.apparmor_profile = NULL;
+
+    s.process.selinux_label = "system_u:system_r:container_t:s0";
+    bool selinux = access("/sys/fs/selinux/enforce", F_OK) == 0;
+    CHECK_STR(validate(&s),
+              selinux ? "" : "process.selinuxLabel: SELinux is not enabled on this host");
+
+    /* Nothing to apply: nothing opened, nothing fails. */
+    struct spec_process p = {0};
+    struct nook_error err = {0};
+    CHECK(security_set_lsm_labels(&p, &err) == 0);
+}
+
+static struct spec seccomp_spec(void)
+{
+    struct spec s = {0};
+    s.has_seccomp = true;
+    s.seccomp.default_action = SPEC_SCMP_ACT_ERRNO;
+    return s;
+}
+
+static void test_seccomp_architectures(void)
+{
+    struct spec s = seccomp_spec();
+    s.seccomp.architectures = STRV("SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32",
+                                   "SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM", "SCMP_ARCH_S390X",
+                                   "SCMP_ARCH_PPC64LE", "SCMP_ARCH_RISCV64");
+    CHECK_STR(validate(&s), "");
+    s.seccomp.architectures = STRV("SCMP_ARCH_X86_64", "SCMP_ARCH_FOO");
+    CHECK_STR(validate(&s), "linux.seccomp.architectures[1]: unknown architecture \"SCMP_ARCH_FOO\"");
+    s.seccomp.architectures = STRV("x86_64");
+    CHECK_STR(validate(&s), "linux.seccomp.architectures[0]: unknown architecture \"x86_64\"");
+    s.seccomp.architectures = STRV("SCMP_ARCH_");
+    CHECK_STR(validate(&s), "linux.seccomp.architectures[0]: unknown architecture \"SCMP_ARCH_\"");
+}
+
+static void test_seccomp_flags(void)
+{
+    struct spec s = seccomp_spec();
+    s.seccomp.flags = STRV("SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_FOO");
+    CHECK_STR(validate(&s), "linux.seccomp.flags[1]: unknown flag \"SECCOMP_FILTER_FLAG_FOO\"");
+    s.seccomp.flags = STRV("SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG",
+                           "SECCOMP_FILTER_FLAG_SPEC_ALLOW");
+    CHECK_STR(validate(&s), "");
+
+    /* A known flag is accepted exactly when features lists it as supported. */
+    struct spec_features f = {0};
+    security_fill_features(&f);
+    s.seccomp.flags = STRV("SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV");
+    if (strv_has(&f.seccomp_supported_flags, "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"))
+        CHECK_STR(validate(&s), "");
+    else
+        CHECK_STR(validate(&s), "linux.seccomp.flags[0]: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV "
+                                "is not supported by this kernel or libseccomp");
+    security_features_free(&f);
+}
+
+static void test_seccomp_notify(void)
+{
+    struct spec_seccomp_syscall sc[2] = {
+        {.names = STRV("getcwd"), .action = SPEC_SCMP_ACT_ALLOW},
+        {.names = STRV("mkdir", "mkdirat"), .action = SPEC_SCMP_ACT_NOTIFY},
+    };
+    struct spec s = seccomp_spec();
+    s.seccomp.syscalls = sc;
+    s.seccomp.n_syscalls = 2;
+    CHECK(security_seccomp_uses_notify(&s.seccomp));
+    CHECK_STR(validate(&s), "linux.seccomp.syscalls[1].action: SCMP_ACT_NOTIFY requires "
+                            "linux.seccomp.listenerPath");
+    s.seccomp.listener_path = "/run/agent.sock";
+    CHECK_STR(validate(&s), "");
+    s.seccomp.listener_metadata = "opaque";
+    CHECK_STR(validate(&s), "");
+
+    /* The runtime writes and sends the fd after loading the filter. */
+    sc[1].names = STRV("mkdir", "write");
+    CHECK_STR(validate(&s), "linux.seccomp.syscalls[1].names[1]: SCMP_ACT_NOTIFY cannot be used "
+                            "for \"write\"");
+    sc[1].names = STRV("sendmsg");
+    CHECK_STR(validate(&s), "linux.seccomp.syscalls[1].names[0]: SCMP_ACT_NOTIFY cannot be used "
+                            "for \"sendmsg\"");
+    sc[1].names = STRV("mkdir");
+
+    s.seccomp.default_action = SPEC_SCMP_ACT_NOTIFY;
+    CHECK_STR(validate(&s), "linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be the default "
+                            "action");
+    s.seccomp.default_action = SPEC_SCMP_ACT_ALLOW;
+
+    s.seccomp.listener_path = NULL;
+    sc[1].action = SPEC_SCMP_ACT_ERRNO;
+    CHECK(!security_seccomp_uses_notify(&s.seccomp));
+    CHECK_STR(validate(&s), "linux.seccomp.listenerMetadata: set without "
+                            "linux.seccomp.listenerPath");
+}
+
+static void test_seccomp_errno_and_args(void)
+{
+    struct spec_seccomp_arg args[2] = {
+        {.index = 0, .value = 1, .op = SPEC_SCMP_CMP_EQ},
+        {.index = 5, .value = 3, .value_two = 2, .op = SPEC_SCMP_CMP_MASKED_EQ},
+    };
+    struct spec_seccomp_syscall sc[1] = {
+        {.names = STRV("getcwd"), .action = SPEC_SCMP_ACT_ERRNO, .has_errno_ret = true,
+         .errno_ret = 38, .args = args, .n_args = 2},
+    };
+    struct spec s = seccomp_spec();
+    s.seccomp.default_action = SPEC_SCMP_ACT_ALLOW;
+    s.seccomp.syscalls = sc;
+    s.seccomp.n_syscalls = 1;
+    CHECK_STR(validate(&s), "");
+    sc[0].action = SPEC_SCMP_ACT_TRACE;
+    CHECK_STR(validate(&s), "");
+    sc[0].action = SPEC_SCMP_ACT_KILL_PROCESS;
+    CHECK_STR(validate(&s), "linux.seccomp.syscalls[0].errnoRet: only valid with SCMP_ACT_ERRNO "
+                            "or SCMP_ACT_TRACE");
+    sc[0].has_errno_ret = false;
+    CHECK_STR(validate(&s), "");
+
+    args[1].index = 6;
+    CHECK_STR(validate(&s), "linux.seccomp.syscalls[0].args[1].index: 6 is not below 6");
+    args[1].index = 5;
+
+    sc[0].names = (struct spec_strv){0};
+    CHECK_STR(validate(&s), "linux.seccomp.syscalls[0].names: must contain at least one name");
+    sc[0].names = STRV("getcwd");
+
+    s.seccomp.has_default_errno_ret = true;
+    s.seccomp.default_errno_ret = 1;
+    CHECK_STR(validate(&s), "linux.seccomp.defaultErrnoRet: only valid with SCMP_ACT_ERRNO or "
+                            "SCMP_ACT_TRACE");
+    s.seccomp.default_action = SPEC_SCMP_ACT_ERRNO;
+    CHECK_STR(validate(&s), "");
+
+    /* Unknown syscall names are not errors: a newer profile on an older
+     * libseccomp still loads. */
+    sc[0].names = STRV("getcwd", "nook_no_such_syscall");
+    CHECK_STR(validate(&s), "");
+}
+
+static void test_features(void)
+{
+    struct spec_features f = {0};
+    security_fill_features(&f);
+
+    CHECK(f.capabilities.n >= 41); /* CAP_CHOWN..CAP_CHECKPOINT_RESTORE */
+    CHECK(f.capabilities.v[f.capabilities.n] == NULL);
+    CHECK_STR(f.capabilities.v[0], "CAP_CHOWN");
+    CHECK(strv_has(&f.capabilities, "CAP_SYS_ADMIN"));
+    CHECK(strv_has(&f.capabilities, "CAP_NET_BIND_SERVICE"));
+    CHECK(strv_has(&f.capabilities, "CAP_CHECKPOINT_RESTORE"));
+    bool all_named = true;
+    for (size_t i = 0; i < f.capabilities.n; i++)
+        all_named = all_named && strncmp(f.capabilities.v[i], "CAP_", 4) == 0;
+    CHECK(all_named);
+
+    CHECK(f.seccomp_enabled);
+    CHECK(f.seccomp_actions.n == SPEC_SCMP_ACTIONS);
+    CHECK(strv_has(&f.seccomp_actions, "SCMP_ACT_KILL_PROCESS"));
+    CHECK(strv_has(&f.seccomp_actions, "SCMP_ACT_NOTIFY"));
+    CHECK(strv_has(&f.seccomp_actions, "SCMP_ACT_ERRNO"));
+    CHECK(f.seccomp_operators.n == SPEC_SCMP_OPS);
+    CHECK(strv_has(&f.seccomp_operators, "SCMP_CMP_MASKED_EQ"));
+    CHECK(strv_has(&f.seccomp_operators, "SCMP_CMP_NE"));
+    CHECK(strv_has(&f.seccomp_archs, "SCMP_ARCH_X86_64"));
+    CHECK(strv_has(&f.seccomp_archs, "SCMP_ARCH_AARCH64"));
+    CHECK(strv_has(&f.seccomp_archs, "SCMP_ARCH_RISCV64"));
+    CHECK(!strv_has(&f.seccomp_archs, "SCMP_ARCH_FOO"));
+
+    CHECK(f.seccomp_flags.n == 4);
+    CHECK(strv_has(&f.seccomp_flags, "SECCOMP_FILTER_FLAG_TSYNC"));
+    CHECK(strv_has(&f.seccomp_flags, "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"));
+    /* Every kernel nook supports (>= 5.6) has these three. */
+    CHECK(strv_has(&f.seccomp_supported_flags, "SECCOMP_FILTER_FLAG_TSYNC"));
+    CHECK(strv_has(&f.seccomp_supported_flags, "SECCOMP_FILTER_FLAG_LOG"));
+    CHECK(strv_has(&f.seccomp_supported_flags, "SECCOMP_FILTER_FLAG_SPEC_ALLOW"));
+    bool subset = true;
+    for (size_t i = 0; i < f.seccomp_supported_flags.n; i++)
+        subset = subset && strv_has(&f.seccomp_flags, f.seccomp_supported_flags.v[i]);
+    CHECK(subset);
+
+    security_features_free(&f);
+    CHECK(f.capabilities.v == NULL && f.capabilities.n == 0);
+    CHECK(f.seccomp_supported_flags.v == NULL);
+}
+
+int main(void)
+{
+    test_capabilities();
+    test_lsm();
+    test_seccomp_architectures();
+    test_seccomp_flags();
+    test_seccomp_notify();
+    test_seccomp_errno_and_args();
+    test_features();
+    return unit_report("test_security");
+}
