@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -247,6 +248,17 @@ static int wait_foreground(const struct created *cr, const sigset_t *set, struct
     return status;
 }
 
+/* A start that failed because init died: init's own error says why. */
+static void take_init_error(int sync_fd, struct nook_error *err)
+{
+    struct pollfd p = {.fd = sync_fd, .events = POLLIN};
+    struct sync_msg m;
+    struct nook_error ignored;
+    if (poll(&p, 1, 0) == 1 && sync_recv(sync_fd, &m, NULL, NULL, &ignored) == 0 &&
+        m.type == SYNC_ERROR)
+        *err = m.err;
+}
+
 /* After start: EOF on the sync socket means init exec'd the process; an
  * error message means it could not. */
 static int wait_exec(int sync_fd, struct nook_error *err)
@@ -312,6 +324,7 @@ int cmd_run(struct nook_globals *g, int argc, char **argv, struct nook_error *er
     struct container c;
     if (container_load(g, o.id, &c, err) < 0 || container_start(&c, err) < 0 ||
         wait_exec(cr.sync_fd, err) < 0) {
+        take_init_error(cr.sync_fd, err);
         if (c.id)
             container_release(&c);
         remove_container(g, o.id);

@@ -102,10 +102,27 @@ static void fill_state(struct create_ctx *x)
     st->overlay_work = x->plan.work ? xstrdup(x->plan.work) : NULL;
 }
 
+/* The host id that container id 0 maps to (the id itself without a map). */
+static unsigned host_root_id(const struct spec_idmap *m, size_t n, unsigned own)
+{
+    for (size_t i = 0; i < n; i++)
+        if (m[i].container_id == 0)
+            return m[i].host_id;
+    return own;
+}
+
+/* The init opens exec.fifo as the container's root, which in a user
+ * namespace is another host uid: the fifo belongs to it (as in runc). */
 static int make_exec_fifo(struct create_ctx *x, struct nook_error *err)
 {
     if (mkfifoat(x->dir_fd, "exec.fifo", 0600) < 0)
         return nook_error_sys(err, "create %s/exec.fifo", x->dir);
+    const struct spec *s = x->spec;
+    uid_t uid = host_root_id(s->uid_mappings, s->n_uid_mappings, geteuid());
+    gid_t gid = host_root_id(s->gid_mappings, s->n_gid_mappings, getegid());
+    if ((uid != geteuid() || gid != getegid()) &&
+        fchownat(x->dir_fd, "exec.fifo", uid, gid, 0) < 0)
+        return nook_error_sys(err, "chown %s/exec.fifo", x->dir);
     return 0;
 }
 

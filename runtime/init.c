@@ -17,11 +17,14 @@
 
 #include "../security/security.h"
 
+/* Report to nook; once create has returned nobody may be listening (a
+ * plain `start`), so then say it on the container's stderr. */
 static _Noreturn void fail(struct create_ctx *x, struct nook_error *err)
 {
     struct nook_error ignored;
-    sync_send(x->sync[1], SYNC_ERROR, 0, err, -1, &ignored);
-    _exit(1);
+    if (sync_send(x->sync[1], SYNC_ERROR, 0, err, -1, &ignored) < 0)
+        dprintf(2, "nook: %s: %s\n", x->o->id, err->msg);
+    _exit(err->code == ENOENT ? 127 : err->code == EACCES ? 126 : 1);
 }
 
 static int ask(struct create_ctx *x, int type, int want, pid_t *pid, struct nook_error *err)
@@ -227,10 +230,5 @@ _Noreturn void init_main(struct create_ctx *x)
     if (hooks_run(x->spec, SPEC_HOOK_START_CONTAINER, &x->st, &err) < 0)
         fail(x, &err);
     exec_process(x, &err);
-    /* A foreground `run` is still listening and reports it; after a plain
-     * `start` nobody is, so say it on the container's stderr. */
-    struct nook_error ignored;
-    if (sync_send(x->sync[1], SYNC_ERROR, 0, &err, -1, &ignored) < 0)
-        dprintf(2, "nook: %s: %s\n", x->o->id, err.msg);
-    _exit(err.code == ENOENT ? 127 : err.code == EACCES ? 126 : 1);
+    fail(x, &err);
 }

@@ -73,7 +73,7 @@ int sp_parse_process(json_t *obj, const char *path, struct spec_process *p,
                      struct nook_error *err);
 int sp_parse_mounts(json_t *root, struct spec *spec, struct nook_error *err);
 int sp_parse_hooks(json_t *root, struct spec *spec, struct nook_error *err);
-int sp_parse_linux(json_t *linux, const char *path, struct spec *spec, struct nook_error *err);
+int sp_parse_linux(json_t *linux_obj, const char *path, struct spec *spec, struct nook_error *err);
 int sp_parse_resources(json_t *obj, const char *path, struct spec_resources *r,
                        struct nook_error *err);
 int sp_parse_seccomp(json_t *obj, const char *path, struct spec_seccomp *s,

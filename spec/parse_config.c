@@ -55,10 +55,10 @@ static int parse_document(json_t *doc, struct spec *spec, struct nook_error *err
         sp_kvlist(doc, "annotations", "", &spec->annotations, err) < 0)
         return -1;
 
-    json_t *linux;
-    if (sp_object(doc, "linux", "", &linux, err) < 0)
+    json_t *linux_obj;
+    if (sp_object(doc, "linux", "", &linux_obj, err) < 0)
         return -1;
-    if (linux && sp_parse_linux(linux, "linux", spec, err) < 0)
+    if (linux_obj && sp_parse_linux(linux_obj, "linux", spec, err) < 0)
         return -1;
     return 0;
 }

@@ -396,7 +396,10 @@ struct nook_state {
 };
 
 /* OCI state JSON (only the OCI fields, plus rootfs/created/owner as runc
- * prints), for `nook state` and hooks' stdin. Caller frees. */
+ * prints), for `nook state` and hooks' stdin. Caller frees.
+ * Output format of the writers below: state/state file/features/default
+ * config are indented by 2 spaces; list, seccomp state and int arrays are
+ * compact like Go's encoder. Only spec_default_config ends in a newline. */
 char *spec_state_oci_json(const struct nook_state *st);
 /* Full state.json, OCI fields plus nook's own. Caller frees. */
 char *spec_state_file_json(const struct nook_state *st);
