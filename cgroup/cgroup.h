@@ -96,7 +96,9 @@ const char *cgroup_file_controller(const char *file);
  * allow rule for every linux.devices node, then runc's default allowed
  * devices (null, zero, full, random, urandom, tty, ptmx, pts/N, net/tun and
  * mknod of anything), so a container always has its /dev basics. Caller frees. */
-void cgroup_device_rules(const struct spec *spec, struct spec_device_rule **rules, size_t *n);
+void cgroup_device_rules(const struct spec_device_rule *rules, size_t n,
+                         const struct spec_device *nodes, size_t n_nodes,
+                         struct spec_device_rule **out, size_t *n_out);
 /* The BPF_PROG_TYPE_CGROUP_DEVICE program for rules: default deny, later
  * rules win (per access bit: a request is allowed when each of its r/w/m bits
  * is allowed by the last rule matching the device that names that bit).

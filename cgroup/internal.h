@@ -25,6 +25,10 @@ bool cg_list_has(const char *list, const char *word);
 int cg_enable_controllers(const char *mount, const char *path, const struct cgroup_writes *w,
                           struct nook_error *err);
 
+/* cgroup_apply, plus an allow rule for each linux.devices node (create). */
+int cg_apply_resources(const struct nook_cgroup *cg, const struct spec_resources *r,
+                       const struct spec_device *nodes, size_t n_nodes, struct nook_error *err);
+
 /* Wait (bounded) until the "key value" line of cgroup.events reads value. */
 int cg_wait_events(int dirfd, const char *key, const char *value, int timeout_ms,
                    struct nook_error *err);
