@@ -13,8 +13,6 @@
 /* Read a cgroup file (relative to dirfd) into a NUL-terminated string with the
  * trailing newline removed. */
 int cg_read(int dirfd, const char *file, char **out, struct nook_error *err);
-/* Write a value to a cgroup file (relative to dirfd), one write(2). */
-int cg_write(int dirfd, const char *file, const char *value, struct nook_error *err);
 /* Whether a space-separated list ("cpu io memory") holds word. */
 bool cg_list_has(const char *list, const char *word);
 

@@ -226,7 +226,7 @@ int cg_apply_resources(const struct nook_cgroup *cg, const struct spec_resources
                            ctl ? " controller enabled, does the kernel have this file?)" : "");
             goto out;
         }
-        if (cg_write(cg->dirfd, w.v[i].file, w.v[i].value, err) < 0) {
+        if (write_string_at(cg->dirfd, w.v[i].file, w.v[i].value, err) < 0) {
             nook_error_wrap(err, "%s", w.v[i].json_path);
             goto out;
         }

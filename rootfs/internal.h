@@ -12,6 +12,15 @@
 #define ROOTFS_PROPAGATION_FLAGS (MS_SHARED | MS_SLAVE | MS_PRIVATE | MS_UNBINDABLE)
 #define ROOTFS_ATIME_FLAGS (MS_NOATIME | MS_RELATIME | MS_STRICTATIME | MS_NODIRATIME)
 
+/* mount(2) for binds, remounts, moves and propagation changes, where the
+ * kernel ignores the type. valgrind 3.19 reads the type string even then, so
+ * pass an empty one rather than NULL. */
+static inline int rootfs_mount_change(const char *src, const char *target,
+                                      unsigned long flags)
+{
+    return mount(src, target, "", flags, NULL);
+}
+
 /* ---- pathname.c: lexical path helpers (no filesystem access) ---------------- */
 
 /* Lexically clean an absolute path like Go's filepath.Clean: collapse "//",
@@ -31,6 +40,10 @@ int rootfs_path_equal(const char *a, const char *b);
  * cannot redirect a mount onto the host. They return an O_PATH fd, or -1 with
  * errno set (callers add the context). */
 int rootfs_open_in_root(int rootfd, const char *path, int flags);
+/* The same in userspace, one O_NOFOLLOW step at a time: what
+ * rootfs_open_in_root falls back to without openat2. flags: 0 or
+ * O_DIRECTORY. Exposed for unit tests. */
+int rootfs_open_in_root_walk(int rootfd, const char *path, int flags);
 /* mkdir -p inside the root; returns the directory. */
 int rootfs_mkdir_in_root(int rootfd, const char *path, mode_t mode);
 /* The file at path, created empty (and its parents) when missing. */

@@ -19,7 +19,7 @@ static int make_parent_private(const char *mountpoint, struct nook_error *err)
     if (rootfs_mountinfo_containing(mountpoint, &parent, err) < 0)
         return -1;
     int rc = 0;
-    if (mount(NULL, parent, NULL, MS_PRIVATE, NULL) < 0)
+    if (rootfs_mount_change(NULL, parent, MS_PRIVATE) < 0)
         rc = nook_error_sys(err, "make %s private", parent);
     free(parent);
     return rc;
@@ -32,7 +32,7 @@ static int prepare_propagation(const struct spec *spec, const struct rootfs_plan
 {
     unsigned long prop = spec->rootfs_propagation ? spec->rootfs_propagation
                                                   : (MS_SLAVE | MS_REC);
-    if (mount(NULL, "/", NULL, prop, NULL) < 0)
+    if (rootfs_mount_change(NULL, "/", prop) < 0)
         return nook_error_sys(err, "set propagation of /");
     if ((prop & MS_SHARED) && make_parent_private(plan->mountpoint, err) < 0)
         return -1;
@@ -46,7 +46,7 @@ static int mount_root(const struct rootfs_plan *plan, const struct rootfs_opts *
         return rootfs_mount_overlay(plan, o, err);
     /* A bind of the root onto itself makes it a mount point, which
      * pivot_root needs. */
-    if (mount(plan->root, plan->root, NULL, MS_BIND | MS_REC, NULL) < 0)
+    if (rootfs_mount_change(plan->root, plan->root, MS_BIND | MS_REC) < 0)
         return nook_error_sys(err, "bind-mount root %s", plan->root);
     return 0;
 }

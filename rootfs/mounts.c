@@ -23,7 +23,7 @@ int rootfs_bind_onto(const char *src, int rootfd, const char *dest, bool recursi
     if (fd < 0)
         return nook_error_sys(err, "open mount point %s", dest);
     rootfs_fd_path(fd, target);
-    int rc = mount(src, target, NULL, MS_BIND | (recursive ? MS_REC : 0), NULL);
+    int rc = rootfs_mount_change(src, target, MS_BIND | (recursive ? MS_REC : 0));
     int saved = errno;
     close(fd);
     if (rc < 0)
@@ -41,7 +41,7 @@ int rootfs_bind_onto(const char *src, int rootfd, const char *dest, bool recursi
     unsigned long flags;
     if (rootfs_remount_flags(fd, set, clear, &flags) < 0)
         rc = nook_error_sys(err, "remount %s: read its flags", dest);
-    else if (mount(NULL, target, NULL, flags, NULL) < 0)
+    else if (rootfs_mount_change(NULL, target, flags) < 0)
         rc = nook_error_sys(err, "remount %s with its options", dest);
     close(fd);
     return rc;
@@ -177,7 +177,7 @@ static int set_propagation(int rootfd, const char *dest, unsigned long propagati
     if (fd < 0)
         return nook_error_sys(err, "open mount point %s", dest);
     rootfs_fd_path(fd, target);
-    int rc = mount(NULL, target, NULL, propagation, NULL);
+    int rc = rootfs_mount_change(NULL, target, propagation);
     int saved = errno;
     close(fd);
     return rc < 0 ? nook_error_set(err, saved, "set propagation of %s", dest) : 0;

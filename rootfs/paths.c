@@ -100,7 +100,7 @@ int rootfs_remount_root_readonly(struct nook_error *err)
     int rc = 0;
     if (rootfs_remount_flags(rootfd, MS_RDONLY, 0, &flags) < 0)
         rc = nook_error_sys(err, "root.readonly: read the flags of /");
-    else if (mount(NULL, "/", NULL, flags, NULL) < 0)
+    else if (rootfs_mount_change(NULL, "/", flags) < 0)
         rc = nook_error_sys(err, "root.readonly: remount / read-only");
     close(rootfd);
     return rc;

@@ -35,7 +35,7 @@ static int pivot_into(const char *root, struct nook_error *err)
     }
     /* Slave first, so detaching the old root's mounts does not propagate
      * back to the host even where "/" was shared. */
-    if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0) {
+    if (rootfs_mount_change(NULL, ".", MS_SLAVE | MS_REC) < 0) {
         nook_error_sys(err, "make the old root a slave");
         goto out;
     }
@@ -62,7 +62,7 @@ static int move_root(const char *root, struct nook_error *err)
 {
     if (chdir(root) < 0)
         return nook_error_sys(err, "chdir to root %s", root);
-    if (mount(root, "/", NULL, MS_MOVE, NULL) < 0)
+    if (rootfs_mount_change(root, "/", MS_MOVE) < 0)
         return nook_error_sys(err, "move root %s to /", root);
     if (chroot(".") < 0)
         return nook_error_sys(err, "chroot to %s", root);
@@ -82,7 +82,7 @@ int rootfs_pivot(const struct spec *spec, const struct rootfs_plan *plan,
         return -1;
     if (spec->root.readonly && rootfs_remount_root_readonly(err) < 0)
         return -1;
-    if (spec->rootfs_propagation && mount(NULL, "/", NULL, spec->rootfs_propagation, NULL) < 0)
+    if (spec->rootfs_propagation && rootfs_mount_change(NULL, "/", spec->rootfs_propagation) < 0)
         return nook_error_sys(err, "linux.rootfsPropagation: set propagation of /");
     if (chdir("/") < 0)
         return nook_error_sys(err, "chdir to /");

@@ -93,7 +93,7 @@ static int plan_overlay(const struct spec *spec, const char *lowers, const char 
         return -1;
     if (parse_lowers(lowers, plan->bundle, &plan->lowers, err) < 0)
         return -1;
-    char *state;
+    char *state = NULL;
     if (absolute_path(state_dir, &state, err) < 0)
         return -1;
     plan->mountpoint = xasprintf("%s/rootfs", state);

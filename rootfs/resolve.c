@@ -19,32 +19,151 @@
  * when a rename races with a ".." lookup; nothing else runs in the root yet,
  * so a few tries are plenty. */
 #define OPENAT2_TRIES 16
+/* As the kernel's limit on nested symlinks. */
+#define MAX_SYMLINKS 40
 
-static int openat2_in_root(int rootfd, const char *path, int flags, mode_t mode)
+/* The directories walked so far, root first; ".." pops. */
+struct walk {
+    int *fds;
+    size_t n, cap;
+};
+
+static void walk_push(struct walk *w, int fd)
 {
-    struct open_how how = {
-        .flags = (unsigned long long)(flags | O_CLOEXEC),
-        .mode = (flags & O_CREAT) ? mode : 0,
-        .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-    };
-    for (int i = 0; i < OPENAT2_TRIES; i++) {
-        long fd = syscall(SYS_openat2, rootfd, path, &how, sizeof how);
-        if (fd >= 0)
-            return (int)fd;
-        if (errno != EAGAIN && errno != EINTR)
-            return -1;
+    if (w->n == w->cap) {
+        w->cap = w->cap ? 2 * w->cap : 16;
+        w->fds = xrealloc(w->fds, w->cap * sizeof *w->fds);
     }
-    return -1;
+    w->fds[w->n++] = fd;
+}
+
+static void walk_pop_to(struct walk *w, size_t n)
+{
+    while (w->n > n)
+        close(w->fds[--w->n]);
+}
+
+/* Replace *rest with target + "/" + the part of *rest after pos. */
+static void splice_symlink(char **rest, size_t pos, const char *target)
+{
+    char *joined = xasprintf("%s/%s", target, *rest + pos);
+    free(*rest);
+    *rest = joined;
+}
+
+/* One step of the walk: component name in the current directory. Returns 0
+ * to go on, -1 on error (errno set). */
+static int walk_component(struct walk *w, const char *name, char **rest, size_t *pos,
+                          int *links)
+{
+    if (strcmp(name, ".") == 0)
+        return 0;
+    if (strcmp(name, "..") == 0) {
+        if (w->n > 1)
+            walk_pop_to(w, w->n - 1);
+        return 0;
+    }
+    int fd = openat(w->fds[w->n - 1], name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    struct stat st;
+    if (fstat(fd, &st) < 0) {
+        close(fd);
+        return -1;
+    }
+    if (!S_ISLNK(st.st_mode)) {
+        walk_push(w, fd);
+        return 0;
+    }
+    /* A symlink: read its text (never jump through it, so magic links are
+     * just text too) and walk that instead, from the root if absolute. */
+    char target[4096];
+    ssize_t n = readlinkat(fd, "", target, sizeof target - 1);
+    int saved = errno;
+    close(fd);
+    if (n < 0) {
+        errno = saved;
+        return -1;
+    }
+    if (++*links > MAX_SYMLINKS) {
+        errno = ELOOP;
+        return -1;
+    }
+    target[n] = '\0';
+    if (target[0] == '/')
+        walk_pop_to(w, 1);
+    splice_symlink(rest, *pos, target);
+    *pos = 0;
+    return 0;
+}
+
+int rootfs_open_in_root_walk(int rootfd, const char *path, int flags)
+{
+    struct walk w = {0};
+    int fd = openat(rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    walk_push(&w, fd);
+    char *rest = xstrdup(path);
+    size_t pos = 0;
+    int links = 0, rc = 0;
+    while (rc == 0 && rest[pos]) {
+        if (rest[pos] == '/') {
+            pos++;
+            continue;
+        }
+        size_t len = strcspn(rest + pos, "/");
+        char *name = xmalloc(len + 1);
+        memcpy(name, rest + pos, len);
+        name[len] = '\0';
+        pos += len;
+        rc = walk_component(&w, name, &rest, &pos, &links);
+        free(name);
+    }
+    int saved = errno;
+    free(rest);
+    int result = -1;
+    if (rc == 0) {
+        struct stat st;
+        if ((flags & O_DIRECTORY) && (fstat(w.fds[w.n - 1], &st) < 0 || !S_ISDIR(st.st_mode)))
+            saved = ENOTDIR;
+        else
+            result = w.fds[--w.n];
+    }
+    walk_pop_to(&w, 0);
+    free(w.fds);
+    errno = saved;
+    return result;
 }
 
 int rootfs_open_in_root(int rootfd, const char *path, int flags)
 {
-    return openat2_in_root(rootfd, path, flags | O_PATH, 0);
+    /* Without openat2 (Linux < 5.6, or valgrind < 3.20 which does not know
+     * the syscall), walk in userspace: same answers, a little slower. */
+    static bool no_openat2;
+    struct open_how how = {
+        .flags = (unsigned long long)(flags | O_PATH | O_CLOEXEC),
+        .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+    };
+    for (int i = 0; !no_openat2 && i < OPENAT2_TRIES; i++) {
+        long fd = syscall(SYS_openat2, rootfd, path, &how, sizeof how);
+        if (fd >= 0)
+            return (int)fd;
+        if (errno == ENOSYS)
+            no_openat2 = true;
+        else if (errno != EAGAIN && errno != EINTR)
+            return -1;
+    }
+    if (!no_openat2)
+        return -1;
+    return rootfs_open_in_root_walk(rootfd, path, flags);
 }
 
 /* Like mkdir -p, one component at a time: each prefix is re-resolved in the
  * root, and a missing component is made with mkdirat() in its resolved
- * parent, so a symlinked parent is followed inside the root only. */
+ * parent, so a symlinked parent is followed inside the root only. A dangling
+ * symlink on the way is an error (ENOENT), not something to create through,
+ * as runc's MkdirAllInRoot. */
 int rootfs_mkdir_in_root(int rootfd, const char *path, mode_t mode)
 {
     int fd = rootfs_open_in_root(rootfd, path, O_DIRECTORY);
@@ -108,7 +227,8 @@ int rootfs_mkfile_in_root(int rootfd, const char *path, mode_t mode)
         if (f >= 0 || errno == EEXIST) {
             if (f >= 0)
                 close(f);
-            fd = openat(parent, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+            /* Resolved again: EEXIST may be a dangling symlink (ENOENT). */
+            fd = rootfs_open_in_root(rootfd, path, 0);
         }
         int saved = errno;
         close(parent);

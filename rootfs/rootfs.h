@@ -51,8 +51,8 @@ struct rootfs_opts {
     bool no_pivot;  /* --no-pivot: MS_MOVE + chroot instead of pivot_root */
 };
 
-/* In the child, in its new mount namespace: make / private or as
- * rootfsPropagation asks, mount the root (bind of plan->root, or overlay),
+/* In the child, in its new mount namespace: make / a recursive slave (as
+ * runc) or what rootfsPropagation asks, mount the root (bind of plan->root, or overlay),
  * every spec mount in order (destinations resolved inside the root without
  * following symlinks out of it), /dev (default devices, ptmx, pts, shm, fd
  * links, linux.devices). Ends with the cwd unchanged. */

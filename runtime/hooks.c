@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -60,34 +61,91 @@ static long long now_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int reap(pid_t pid, int *status)
-{
-    pid_t r;
-    do
-        r = waitpid(pid, status, 0);
-    while (r < 0 && errno == EINTR);
-    return r < 0 ? -1 : 0;
-}
-
 static void kill_and_reap(pid_t pid)
 {
     int status;
     kill(pid, SIGKILL);
-    reap(pid, &status);
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+}
+
+/* Waiting for one child with a timeout, without busy polling and without
+ * taking over SIGCHLD: a pidfd (5.3+) becomes readable when the child exits.
+ * Where pidfd_open is missing (older kernels, valgrind) a signalfd for
+ * SIGCHLD does the same job; any SIGCHLD it swallowed is raised again at the
+ * end so the caller still hears about its own children. */
+struct child_watch {
+    pid_t pid;
+    int fd;
+    bool via_sigchld, sigchld_seen;
+    sigset_t old_mask;
+};
+
+static int watch_start(struct child_watch *w, pid_t pid, struct nook_error *err)
+{
+    w->pid = pid;
+    w->via_sigchld = w->sigchld_seen = false;
+    w->fd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (w->fd >= 0)
+        return 0;
+    if (errno != ENOSYS)
+        return nook_error_sys(err, "pidfd_open");
+    sigset_t chld;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    if (sigprocmask(SIG_BLOCK, &chld, &w->old_mask) < 0)
+        return nook_error_sys(err, "block SIGCHLD");
+    w->fd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (w->fd < 0) {
+        nook_error_sys(err, "signalfd");
+        sigprocmask(SIG_SETMASK, &w->old_mask, NULL);
+        return -1;
+    }
+    w->via_sigchld = true;
+    return 0;
+}
+
+/* 1 when the child has exited (and is reaped, status filled), 0 when not
+ * yet, -1 on error. Called once up front (an exit before SIGCHLD was
+ * blocked sent no signal we could see) and whenever fd is readable. */
+static int watch_check(struct child_watch *w, int *status)
+{
+    if (w->via_sigchld) {
+        struct signalfd_siginfo si;
+        while (read(w->fd, &si, sizeof si) == (ssize_t)sizeof si)
+            w->sigchld_seen = true;
+    }
+    pid_t r;
+    do
+        r = waitpid(w->pid, status, WNOHANG);
+    while (r < 0 && errno == EINTR);
+    return r < 0 ? -1 : r == w->pid;
+}
+
+static void watch_end(struct child_watch *w)
+{
+    close(w->fd);
+    if (w->via_sigchld) {
+        if (w->sigchld_seen)
+            kill(getpid(), SIGCHLD);
+        sigprocmask(SIG_SETMASK, &w->old_mask, NULL);
+    }
 }
 
 /* What a hook run came to while we fed it and waited for it. */
 enum hook_wait { HOOK_EXITED, HOOK_TIMED_OUT, HOOK_WAIT_FAILED };
 
 /* Feed json to the hook's stdin (non-blocking, so a hook that never reads
- * cannot stall us past its timeout) while waiting on its pidfd; poll()
+ * cannot stall us past its timeout) while waiting for it to exit; poll()
  * sleeps until one of them is ready or the deadline passes. */
-static enum hook_wait feed_and_wait(int pidfd, int wfd, const char *json, int timeout_s,
-                                    const char *what, struct nook_error *err)
+static enum hook_wait feed_and_wait(struct child_watch *w, int *status, int wfd,
+                                    const char *json, int timeout_s, const char *what,
+                                    struct nook_error *err)
 {
     size_t len = strlen(json), off = 0;
     long long deadline = timeout_s > 0 ? now_ms() + (long long)timeout_s * 1000 : 0;
     enum hook_wait result = HOOK_WAIT_FAILED;
+    int done;
     if (fcntl(wfd, F_SETFL, O_NONBLOCK) < 0) {
         nook_error_sys(err, "%s: set stdin pipe non-blocking", what);
         goto out;
@@ -102,7 +160,8 @@ static enum hook_wait feed_and_wait(int pidfd, int wfd, const char *json, int ti
             }
             tmo = left > 1000000 ? 1000000 : (int)left;
         }
-        struct pollfd pfd[2] = {{.fd = pidfd, .events = POLLIN}, {.fd = wfd, .events = POLLOUT}};
+        struct pollfd pfd[2] = {{.fd = w->fd, .events = POLLIN},
+                                {.fd = wfd, .events = POLLOUT}};
         int r = poll(pfd, wfd >= 0 ? 2 : 1, tmo);
         if (r < 0) {
             if (errno == EINTR)
@@ -126,9 +185,15 @@ static enum hook_wait feed_and_wait(int pidfd, int wfd, const char *json, int ti
                 wfd = -1;
             }
         }
-        if (pfd[0].revents & POLLIN) {
-            result = HOOK_EXITED;
-            goto out;
+        if (pfd[0].revents) {
+            if ((done = watch_check(w, status)) < 0) {
+                nook_error_sys(err, "%s: wait", what);
+                goto out;
+            }
+            if (done) {
+                result = HOOK_EXITED;
+                goto out;
+            }
         }
     }
 out:
@@ -141,9 +206,9 @@ out:
  * stdin gives EPIPE instead of killing nook. The SIGPIPE this raises is
  * taken off the pending set before the mask is restored (nook never leaves
  * SIGPIPE ignored or blocked: the container inherits both). */
-static enum hook_wait feed_and_wait_nosigpipe(int pidfd, int wfd, const char *json,
-                                              int timeout_s, const char *what,
-                                              struct nook_error *err)
+static enum hook_wait feed_and_wait_nosigpipe(struct child_watch *w, int *status, int wfd,
+                                              const char *json, int timeout_s,
+                                              const char *what, struct nook_error *err)
 {
     sigset_t pipe_set, old, pending;
     sigemptyset(&pipe_set);
@@ -156,7 +221,7 @@ static enum hook_wait feed_and_wait_nosigpipe(int pidfd, int wfd, const char *js
         nook_error_sys(err, "%s: block SIGPIPE", what);
         return HOOK_WAIT_FAILED;
     }
-    enum hook_wait r = feed_and_wait(pidfd, wfd, json, timeout_s, what, err);
+    enum hook_wait r = feed_and_wait(w, status, wfd, json, timeout_s, what, err);
     if (!was_pending) {
         struct timespec zero = {0, 0};
         while (sigtimedwait(&pipe_set, NULL, &zero) == SIGPIPE)
@@ -196,30 +261,34 @@ static int hook_run_one(const char *kind, const struct spec_hook *h, const char 
     close(in[0]);
     close(ex[1]);
 
-    /* A pidfd lets poll() wait for the exit with a timeout without touching
-     * SIGCHLD, which the caller may be handling for its own children. */
-    int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-    if (pidfd < 0) {
-        nook_error_sys(err, "%s: pidfd_open", what);
+    struct child_watch w;
+    if (watch_start(&w, pid, err) < 0) {
+        nook_error_wrap(err, "%s", what);
         close(in[1]);
         kill_and_reap(pid);
         goto out_ex;
     }
+    int status = 0;
     int timeout = h->has_timeout ? h->timeout : 0;
-    enum hook_wait w = feed_and_wait_nosigpipe(pidfd, in[1], json, timeout, what, err);
-    close(pidfd);
-    if (w != HOOK_EXITED) {
-        kill_and_reap(pid);
-        if (w == HOOK_TIMED_OUT)
-            nook_error_set(err, 0, "%s: timed out after %ds", what, timeout);
-        goto out_ex;
-    }
-
-    int status;
-    if (reap(pid, &status) < 0) {
+    int done = watch_check(&w, &status);
+    enum hook_wait wr = done > 0 ? HOOK_EXITED : HOOK_WAIT_FAILED;
+    if (done < 0) {
         nook_error_sys(err, "%s: wait", what);
-        goto out_ex;
+        close(in[1]);
+    } else if (done == 0) {
+        wr = feed_and_wait_nosigpipe(&w, &status, in[1], json, timeout, what, err);
+    } else {
+        close(in[1]); /* exited before we wrote anything */
     }
+    if (wr != HOOK_EXITED) {
+        kill_and_reap(pid);
+        if (wr == HOOK_TIMED_OUT)
+            nook_error_set(err, 0, "%s: timed out after %ds", what, timeout);
+    }
+    watch_end(&w);
+    if (wr != HOOK_EXITED)
+        goto out_ex;
+
     int exec_errno;
     ssize_t n;
     do

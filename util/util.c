@@ -8,12 +8,24 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Append s to the message, cutting it at the buffer's end. */
+static void msg_append(struct nook_error *err, const char *s)
+{
+    size_t used = strnlen(err->msg, sizeof err->msg - 1);
+    size_t room = sizeof err->msg - 1 - used;
+    size_t n = strnlen(s, room);
+    memcpy(err->msg + used, s, n);
+    err->msg[used + n] = '\0';
+}
+
 static void error_vset(struct nook_error *err, int code, const char *fmt, va_list ap)
 {
-    int n = vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
     err->code = code;
-    if (code != 0 && n >= 0 && (size_t)n < sizeof err->msg)
-        snprintf(err->msg + n, sizeof err->msg - (size_t)n, ": %s", strerror(code));
+    if (code != 0) {
+        msg_append(err, ": ");
+        msg_append(err, strerror(code));
+    }
 }
 
 int nook_error_set(struct nook_error *err, int code, const char *fmt, ...)
@@ -39,12 +51,13 @@ int nook_error_wrap(struct nook_error *err, const char *fmt, ...)
 {
     char old[NOOK_ERRMSG_MAX];
     memcpy(old, err->msg, sizeof old);
+    old[sizeof old - 1] = '\0';
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
     va_end(ap);
-    if (n >= 0 && (size_t)n < sizeof err->msg)
-        snprintf(err->msg + n, sizeof err->msg - (size_t)n, ": %s", old);
+    msg_append(err, ": ");
+    msg_append(err, old);
     return -1;
 }
 

@@ -283,6 +283,99 @@ static void test_dirs(void)
     free(state);
 }
 
+/* Both resolvers give the same answers on an image's symlink tricks. */
+static void check_resolver(int (*open_in)(int, const char *, int), const char *name)
+{
+    char *r = xasprintf("%s/img", tmp);
+    int rootfd = open(r, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    CHECK(rootfd >= 0);
+    struct stat want_b, want_root, got;
+    char *b = xasprintf("%s/a/b", r);
+    CHECK(stat(b, &want_b) == 0 && stat(r, &want_root) == 0);
+    static const struct {
+        const char *path;
+        int flags;
+        int err;   /* 0: resolves */
+        bool is_b; /* ...to a/b, else to the root */
+    } cases[] = {
+        {"/a/b", O_DIRECTORY, 0, true},
+        {"a/./b/", 0, 0, true},
+        {"/abs/b", O_DIRECTORY, 0, true},     /* abs -> /a: the image's /a */
+        {"/up/a/b", 0, 0, true},              /* up -> ../../..: stays at the root */
+        {"../../../a/b", 0, 0, true},
+        {"/a/b/../../a/b", 0, 0, true},
+        {"/tob", 0, 0, true},                 /* trailing symlink followed */
+        {"/rel/b", 0, 0, true},               /* rel -> a/../a */
+        {"/", O_DIRECTORY, 0, false},
+        {"/up", 0, 0, false},
+        {"/procself/cwd", 0, ENOENT, false},  /* magic-link text stays in the root */
+        {"/loop", 0, ELOOP, false},
+        {"/dangling", 0, ENOENT, false},
+        {"/file/x", 0, ENOTDIR, false},
+        {"/file", O_DIRECTORY, ENOTDIR, false},
+        {"/hostetc/passwd", 0, ENOENT, false}, /* hostetc -> /etc: not the host's */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        errno = 0;
+        int fd = open_in(rootfd, cases[i].path, cases[i].flags);
+        bool ok;
+        if (cases[i].err) {
+            ok = fd < 0 && errno == cases[i].err;
+        } else {
+            const struct stat *w = cases[i].is_b ? &want_b : &want_root;
+            ok = fd >= 0 && fstat(fd, &got) == 0 && got.st_ino == w->st_ino &&
+                 got.st_dev == w->st_dev;
+        }
+        if (!ok)
+            fprintf(stderr, "%s: %s: fd %d errno %d\n", name, cases[i].path, fd, errno);
+        CHECK(ok);
+        if (fd >= 0)
+            close(fd);
+    }
+    close(rootfd);
+    free(b);
+    free(r);
+}
+
+static void test_resolve(void)
+{
+    mkdir_in_tmp("img/a/b");
+    char *r = xasprintf("%s/img", tmp);
+    char *cmd = xasprintf("cd '%s' && ln -s /a abs && ln -s ../../.. up && ln -s loop loop && "
+                          "ln -s /nonexistent dangling && touch file && ln -s a/b tob && "
+                          "ln -s a/../a rel && ln -s /proc/self procself && ln -s /etc hostetc",
+                          r);
+    CHECK(system(cmd) == 0);
+    free(cmd);
+    check_resolver(rootfs_open_in_root, "openat2");
+    check_resolver(rootfs_open_in_root_walk, "walk");
+
+    /* mkdir -p and file creation follow symlinks inside the root only. */
+    int rootfd = open(r, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    int fd = rootfs_mkdir_in_root(rootfd, "/abs/new/deeper", 0755);
+    CHECK(fd >= 0);
+    if (fd >= 0)
+        close(fd);
+    char *made = xasprintf("%s/a/new/deeper", r);
+    struct stat st;
+    CHECK(stat(made, &st) == 0 && S_ISDIR(st.st_mode));
+    free(made);
+    fd = rootfs_mkfile_in_root(rootfd, "/up/x/file", 0600);
+    CHECK(fd >= 0);
+    if (fd >= 0)
+        close(fd);
+    made = xasprintf("%s/x/file", r);
+    CHECK(stat(made, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0777) == 0600);
+    free(made);
+    /* Through a dangling symlink: refused, nothing created anywhere. */
+    CHECK(rootfs_mkdir_in_root(rootfd, "/dangling/x", 0755) == -1);
+    CHECK(stat("/nonexistent", &st) == -1);
+    CHECK(rootfs_mkfile_in_root(rootfd, "/dangling", 0644) == -1);
+    CHECK(rootfs_mkdir_in_root(rootfd, "/file/x", 0755) == -1 && errno == ENOTDIR);
+    close(rootfd);
+    free(r);
+}
+
 static void test_mountinfo(void)
 {
     struct nook_error err;
@@ -322,6 +415,7 @@ int main(void)
     test_overlay_plan();
     test_overlay_errors();
     test_dirs();
+    test_resolve();
     test_mountinfo();
 
     char *cmd = xasprintf("rm -rf '%s'", tmp);

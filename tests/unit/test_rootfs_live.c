@@ -65,7 +65,7 @@ static void run_contained(const char *name, bool pidns, void (*fn)(void *), void
         if (unshare(CLONE_NEWNS | (pidns ? CLONE_NEWPID : 0)) < 0)
             _exit(10);
         /* Belt and braces: nothing below may propagate to the host. */
-        if (mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+        if (rootfs_mount_change(NULL, "/", MS_SLAVE | MS_REC) < 0)
             _exit(11);
         if (!pidns) {
             fn(arg);
@@ -488,7 +488,53 @@ static void scenario_nopivot(void *arg)
     expect(run_sh("test -c /dev/zero && ls / >/dev/null") == 0, "busybox runs");
 }
 
-/* ---- scenario 4/5: overlay root ----------------------------------------- */
+/* ---- scenario 4: the default config (`nook spec`), through spec_parse --- */
+
+static void scenario_default_config(void *arg)
+{
+    const struct spec *s = arg;
+    struct rootfs_plan p;
+    struct rootfs_opts o = {0};
+    struct nook_error err;
+    if (rootfs_plan(s, bundle, "/nonexistent-state", "def", &p, &err) < 0) {
+        expect(0, "rootfs_plan: %s", err.msg);
+        return;
+    }
+    int rc = rootfs_mount(s, &p, &o, &err);
+    if (rc == 0)
+        rc = rootfs_pivot(s, &p, &o, &err);
+    rootfs_plan_free(&p);
+    expect(rc == 0, "default config: %s", rc ? err.msg : "ok");
+    if (rc < 0)
+        return;
+    struct statfs sf;
+    expect(statfs("/sys/fs/cgroup", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC,
+           "default config: cgroup2 at /sys/fs/cgroup");
+    struct statvfs sv;
+    expect(statvfs("/proc/sys", &sv) == 0 && (sv.f_flag & ST_RDONLY),
+           "default config: /proc/sys read-only");
+    expect(run_sh("test -c /dev/null && test -L /dev/ptmx && ls /dev/shm /dev/mqueue "
+                  "/dev/pts >/dev/null") == 0,
+           "default config: /dev complete");
+}
+
+static void test_default_config(void)
+{
+    char *json = spec_default_config(false);
+    struct spec s;
+    struct nook_error err;
+    int rc = spec_parse(json, strlen(json), &s, &err);
+    if (rc < 0)
+        fprintf(stderr, "spec_parse of the default config: %s\n", err.msg);
+    CHECK(rc == 0);
+    free(json);
+    if (rc < 0)
+        return;
+    run_contained("default-config", true, scenario_default_config, &s);
+    spec_free(&s);
+}
+
+/* ---- scenario 5/6: overlay root ----------------------------------------- */
 
 struct overlay_case {
     struct spec *spec;
@@ -612,6 +658,7 @@ int main(void)
 
     run_contained("errors", false, scenario_errors, NULL);
     run_contained("no-pivot", true, scenario_nopivot, NULL);
+    test_default_config();
     test_overlay(false);
     test_overlay(true);
 

@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
@@ -304,6 +305,59 @@ static void test_hook_unread_stdin(void)
     spec_state_free(&st);
 }
 
+/* Where pidfd_open is missing (seccomp makes it ENOSYS here), hooks are
+ * waited for through a SIGCHLD signalfd: timeouts and statuses still work,
+ * SIGCHLD is unblocked again and the caller's handler still hears of it. */
+static volatile sig_atomic_t sigchld_count;
+
+static void on_sigchld(int sig)
+{
+    sigchld_count++;
+}
+
+static int hooks_without_pidfd(void *arg)
+{
+    struct spec spec = {0};
+    struct nook_state st;
+    struct nook_error err;
+    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+    REQUIRE(ctx != NULL);
+    REQUIRE(seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(pidfd_open), 0) == 0);
+    REQUIRE(seccomp_load(ctx) == 0);
+    seccomp_release(ctx);
+    REQUIRE(syscall(SYS_pidfd_open, getpid(), 0) < 0 && errno == ENOSYS);
+    struct sigaction sa = {.sa_handler = on_sigchld};
+    REQUIRE(sigaction(SIGCHLD, &sa, NULL) == 0);
+
+    make_state(&st, 0);
+    const char *exit4[] = {"/usr/bin/cat > /dev/null; exit 4", NULL};
+    set_sh_hooks(&spec, SPEC_HOOK_PRESTART, exit4, 0);
+    sigchld_count = 0;
+    REQUIRE(hooks_run(&spec, SPEC_HOOK_PRESTART, &st, &err) == -1);
+    REQUIRE(strcmp(err.msg, "prestart hook /bin/sh: exited with status 4") == 0);
+    REQUIRE(sigchld_count > 0);
+    clear_hooks(&spec);
+
+    const char *stall[] = {"exec /usr/bin/sleep 5", NULL};
+    set_sh_hooks(&spec, SPEC_HOOK_PRESTART, stall, 1);
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    REQUIRE(hooks_run(&spec, SPEC_HOOK_PRESTART, &st, &err) == -1);
+    REQUIRE(seconds_since(&t0) < 2.5);
+    REQUIRE(strcmp(err.msg, "prestart hook /bin/sh: timed out after 1s") == 0);
+    clear_hooks(&spec);
+
+    sigset_t mask;
+    REQUIRE(sigprocmask(SIG_SETMASK, NULL, &mask) == 0 && !sigismember(&mask, SIGCHLD));
+    spec_state_free(&st);
+    return 0;
+}
+
+static void test_hooks_sigchld_fallback(void)
+{
+    CHECK(in_child(hooks_without_pidfd, NULL) == 0);
+}
+
 /* ---- fd passing ------------------------------------------------------- */
 
 static void test_fd_passing(void)
@@ -365,7 +419,7 @@ static void test_fd_passing(void)
  * touched), a new devpts instance and /dev/ptmx pointing into it. */
 static int private_dev(void)
 {
-    if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+    if (unshare(CLONE_NEWNS) < 0 || mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0 ||
         mount("tmpfs", "/dev", "tmpfs", MS_NOSUID, "mode=755") < 0 ||
         mkdir("/dev/pts", 0755) < 0 ||
         mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
@@ -373,6 +427,23 @@ static int private_dev(void)
         symlink("pts/ptmx", "/dev/ptmx") < 0)
         return -1;
     return 0;
+}
+
+/* /proc/self/stat: we lead our session and `tty` is its controlling
+ * terminal (read there rather than with tcgetsid, which valgrind cannot
+ * follow). */
+static int ctty_is(dev_t tty)
+{
+    char *stat = slurp("/proc/self/stat");
+    char *p = stat ? strrchr(stat, ')') : NULL;
+    int pgrp, session, tty_nr, ok = 0;
+    if (p && sscanf(p + 1, " %*c %*d %d %d %d", &pgrp, &session, &tty_nr) == 3) {
+        unsigned maj = ((unsigned)tty_nr >> 8) & 0xfff;
+        unsigned min = ((unsigned)tty_nr & 0xff) | (((unsigned)tty_nr >> 12) & 0xfff00);
+        ok = session == getpid() && makedev(maj, min) == tty;
+    }
+    free(stat);
+    return ok;
 }
 
 static int console_child(void *arg)
@@ -395,7 +466,7 @@ static int console_child(void *arg)
     REQUIRE(stat("/dev/console", &console) == 0 && fstat(1, &out) == 0);
     REQUIRE(S_ISCHR(console.st_mode) && console.st_rdev == out.st_rdev);
     REQUIRE(isatty(0) && isatty(2));
-    REQUIRE(tcgetsid(0) == getpid());
+    REQUIRE(ctty_is(out.st_rdev));
     REQUIRE(write(1, "hi", 2) == 2);
     /* Stay until the parent read it, so the slave is open meanwhile. */
     char c;
@@ -451,12 +522,14 @@ static void test_console_setup(void)
  * proxy ends when the slave closes. */
 struct proxy_fds {
     int in_r, out_w, master;
+    int in_w, out_r, slave; /* the parent's ends, closed in the child */
 };
 
 static int proxy_child(void *arg)
 {
     struct proxy_fds *f = arg;
     struct nook_error err;
+    REQUIRE(close(f->in_w) == 0 && close(f->out_r) == 0 && close(f->slave) == 0);
     REQUIRE(dup2(f->in_r, 0) == 0 && dup2(f->out_w, 1) == 1);
     if (console_proxy(f->master, -1, &err) < 0) {
         fprintf(stderr, "console_proxy: %s\n", err.msg);
@@ -484,7 +557,7 @@ static void test_console_proxy(void)
     int in[2], out[2], master = -1, slave = -1;
     CHECK(pipe2(in, O_CLOEXEC) == 0 && pipe2(out, O_CLOEXEC) == 0);
     CHECK(open_pty(&master, &slave) == 0);
-    struct proxy_fds f = {in[0], out[1], master};
+    struct proxy_fds f = {in[0], out[1], master, in[1], out[0], slave};
     fflush(NULL);
     pid_t pid = fork();
     CHECK(pid >= 0);
@@ -553,6 +626,7 @@ static void test_build_env(void)
 struct exec_case {
     const char *arg0;
     const char *path_env; /* NULL: no PATH in env */
+    bool should_fail;     /* keep stderr quiet for the expected failure */
 };
 
 static int exec_child(void *arg)
@@ -564,7 +638,9 @@ static int exec_child(void *arg)
     strv_set(&p.args, args);
     char *env[] = {c->path_env ? (char *)c->path_env : "X=1", NULL};
     process_exec(&p, env, &err);
-    fprintf(stderr, "process_exec: %s\n", err.msg);
+    strv_clear(&p.args);
+    if (!c->should_fail)
+        fprintf(stderr, "process_exec: %s\n", err.msg);
     return 99;
 }
 
@@ -586,16 +662,16 @@ static void test_process_exec(void)
     put_file(f, "#!/bin/sh\nexit 7\n", 0755);
     free(f);
 
-    struct exec_case c1 = {"true", "PATH=/nonexistent:/bin"};
+    struct exec_case c1 = {"true", "PATH=/nonexistent:/bin", false};
     CHECK(in_child(exec_child, &c1) == 0);
     char *path = xasprintf("PATH=/nonexistent:%s:%s:%s", noexec, dir, good);
-    struct exec_case c2 = {"mytool", path};
+    struct exec_case c2 = {"mytool", path, false};
     CHECK(in_child(exec_child, &c2) == 7);
     /* No PATH in the container env: the default one. */
-    struct exec_case c3 = {"true", NULL};
+    struct exec_case c3 = {"true", NULL, false};
     CHECK(in_child(exec_child, &c3) == 0);
     /* nook's own PATH must not be used. */
-    struct exec_case c4 = {"true", "PATH=/nonexistent"};
+    struct exec_case c4 = {"true", "PATH=/nonexistent", true};
     CHECK(in_child(exec_child, &c4) == 99);
 
     /* Errors return (no exec happened), so these run in-process. */
@@ -667,19 +743,20 @@ static void test_cloexec(void)
 static int rlimits_child(void *arg)
 {
     struct nook_error err;
-    struct spec_rlimit rl[2] = {{RLIMIT_NOFILE, 100, 200}, {RLIMIT_CORE, 0, UINT64_MAX}};
+    /* Not RLIMIT_NOFILE/STACK/DATA: valgrind fakes those. */
+    struct spec_rlimit rl[2] = {{RLIMIT_MSGQUEUE, 100, 200}, {RLIMIT_CORE, 0, UINT64_MAX}};
     struct spec_process p = {.rlimits = rl, .n_rlimits = 2};
     REQUIRE(process_set_rlimits(&p, &err) == 0);
     struct rlimit got;
-    REQUIRE(getrlimit(RLIMIT_NOFILE, &got) == 0 && got.rlim_cur == 100 && got.rlim_max == 200);
+    REQUIRE(getrlimit(RLIMIT_MSGQUEUE, &got) == 0 && got.rlim_cur == 100 && got.rlim_max == 200);
     REQUIRE(getrlimit(RLIMIT_CORE, &got) == 0 && got.rlim_cur == 0 &&
             got.rlim_max == RLIM_INFINITY);
     /* soft > hard */
-    struct spec_rlimit bad = {RLIMIT_NOFILE, 300, 10};
+    struct spec_rlimit bad = {RLIMIT_MSGQUEUE, 300, 10};
     p.rlimits = &bad;
     p.n_rlimits = 1;
     REQUIRE(process_set_rlimits(&p, &err) == -1);
-    REQUIRE(strcmp(err.msg, "set rlimit RLIMIT_NOFILE (soft 300, hard 10): Invalid argument") ==
+    REQUIRE(strcmp(err.msg, "set rlimit RLIMIT_MSGQUEUE (soft 300, hard 10): Invalid argument") ==
             0);
     return 0;
 }
@@ -753,8 +830,8 @@ static void test_log(void)
     if (text && strlen(text) > strlen(pre) + 20) {
         const char *t = text + strlen(pre);
         CHECK(is_utc_time(t));
-        CHECK(strncmp(t + 20, "\"}\n{\"level\":\"error\",\"msg\":\"second\",\"time\":\"", 42) == 0);
-        CHECK(is_utc_time(t + 62) && strcmp(t + 82, "\"}\n") == 0);
+        CHECK(strncmp(t + 20, "\"}\n{\"level\":\"error\",\"msg\":\"second\",\"time\":\"", 43) == 0);
+        CHECK(is_utc_time(t + 63) && strcmp(t + 83, "\"}\n") == 0);
     }
     free(text);
 
@@ -788,6 +865,7 @@ int main(void)
     test_hook_stdin_args_env();
     test_hook_failures();
     test_hook_unread_stdin();
+    test_hooks_sigchld_fallback();
     test_fd_passing();
     test_console_setup();
     test_console_proxy();
