@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 /* The path opened in the container root; 0 with *fd -1 when it is missing. */
@@ -42,6 +43,30 @@ static int readonly_path(int rootfd, const char *path, struct nook_error *err)
     return rc;
 }
 
+/* The container's /dev/null, checked to be the null device. Binding
+ * "/dev/null" by path would bind whatever is there: an image or a process
+ * sharing /dev can make it a symlink to, say, /proc/sys/kernel/core_pattern,
+ * and the masked path would become a writable window onto that file instead
+ * of a mask (CVE-2025-31133). */
+static int open_dev_null(int rootfd, struct nook_error *err)
+{
+    int fd = rootfs_open_in_root(rootfd, "/dev/null", 0);
+    if (fd < 0)
+        return nook_error_sys(err, "open /dev/null to mask with");
+    struct stat st;
+    if (fstat(fd, &st) < 0) {
+        nook_error_sys(err, "stat /dev/null");
+        close(fd);
+        return -1;
+    }
+    if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3)) {
+        close(fd);
+        return nook_error_set(err, 0, "/dev/null is not the null device (char 1:3), "
+                              "refusing to mask with it");
+    }
+    return fd;
+}
+
 /* A directory gets an empty read-only tmpfs, anything else /dev/null. */
 static int mask_path(int rootfd, const char *path, struct nook_error *err)
 {
@@ -60,7 +85,15 @@ static int mask_path(int rootfd, const char *path, struct nook_error *err)
         if (mount("tmpfs", target, "tmpfs", MS_RDONLY, NULL) < 0)
             rc = nook_error_sys(err, "mount tmpfs on %s", path);
     } else {
-        rc = rootfs_bind_onto("/dev/null", rootfd, path, false, 0, 0, err);
+        int null = open_dev_null(rootfd, err);
+        if (null < 0) {
+            rc = -1;
+        } else {
+            char src[ROOTFS_FD_PATH_MAX];
+            rootfs_fd_path(null, src);
+            rc = rootfs_bind_onto(src, rootfd, path, false, 0, 0, err);
+            close(null);
+        }
     }
     close(fd);
     return rc;

@@ -12,6 +12,7 @@
 #include <sys/mount.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
@@ -154,19 +155,56 @@ static int open_slave(int master, const char *path, struct nook_error *err)
     return s;
 }
 
-/* Programs that write to /dev/console (init systems, syslog) must reach the
- * container's terminal, not the host's: bind the slave over it. */
-static int mount_dev_console(const char *slave_path, struct nook_error *err)
+/* The mount point for the console: /dev/console, created when missing,
+ * opened without following a symlink and required to be a file or a device.
+ * A /dev the image or a process sharing it controls can have /dev/console
+ * as a symlink to a file the container must not write (a masked or
+ * read-only file under /proc or /sys): mounting on the path would put the
+ * pty, writable, over that file (CVE-2025-52565). */
+static int open_console_mount_point(struct nook_error *err)
 {
-    int fd = open("/dev/console", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0600);
+    int fd = open("/dev/console", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
+                  0600);
     if (fd < 0 && errno != EEXIST)
         return nook_error_sys(err, "create /dev/console");
     if (fd >= 0)
         close(fd);
+    fd = open("/dev/console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return nook_error_sys(err, "open /dev/console");
+    struct stat st;
+    if (fstat(fd, &st) < 0) {
+        nook_error_sys(err, "stat /dev/console");
+        close(fd);
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode)) {
+        close(fd);
+        return nook_error_set(err, 0, "/dev/console is not a file or a device (a symlink?), "
+                              "refusing to mount the console on it");
+    }
+    return fd;
+}
+
+/* Programs that write to /dev/console (init systems, syslog) must reach the
+ * container's terminal, not the host's: bind the slave over it. Both ends go
+ * through /proc/self/fd, so neither a symlink at /dev/console nor one
+ * swapped in for /dev/pts/N can redirect the mount (CVE-2025-52565). */
+static int mount_dev_console(int slave, const char *slave_path, struct nook_error *err)
+{
+    int target = open_console_mount_point(err);
+    if (target < 0)
+        return -1;
+    char src[32], dst[32];
+    snprintf(src, sizeof src, "/proc/self/fd/%d", slave);
+    snprintf(dst, sizeof dst, "/proc/self/fd/%d", target);
     /* The type is ignored for MS_BIND; "none" as mount(8) passes (some
      * checkers, valgrind among them, reject NULL). */
-    if (mount(slave_path, "/dev/console", "none", MS_BIND, NULL) < 0)
-        return nook_error_sys(err, "bind mount %s on /dev/console", slave_path);
+    int r = mount(src, dst, "none", MS_BIND, NULL);
+    int e = errno;
+    close(target);
+    if (r < 0)
+        return nook_error_set(err, e, "bind mount %s on /dev/console", slave_path);
     return 0;
 }
 
@@ -224,7 +262,7 @@ int console_setup(const struct spec_process *p, int *master, struct nook_error *
             goto fail_slave;
         }
     }
-    if (mount_dev_console(slave_path, err) < 0 || take_controlling_tty(s, err) < 0 ||
+    if (mount_dev_console(s, slave_path, err) < 0 || take_controlling_tty(s, err) < 0 ||
         slave_to_stdio(s, err) < 0)
         goto fail_slave;
     if (s > 2)

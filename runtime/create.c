@@ -132,6 +132,10 @@ static int make_exec_fifo(struct create_ctx *x, struct nook_error *err)
 static int enter_namespaces_for_child(struct create_ctx *x, struct nook_error *err)
 {
     const struct spec_namespace *t = spec_find_namespace(x->spec, SPEC_NS_TIME);
+    /* With a new user namespace the init makes the new time namespace
+     * (init.c), owned by that user namespace: nook itself may not (rootless). */
+    if (t && !t->path && x->new_userns)
+        t = NULL;
     if (x->joins.fd[SPEC_NS_PID] >= 0) {
         x->own_pid_ns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
         if (x->own_pid_ns < 0)
@@ -330,6 +334,88 @@ static void free_ctx(struct create_ctx *x)
     free(x->dir);
 }
 
+/* What in the config needs the container's own cgroup: linux.cgroupsPath
+ * (that cgroup was asked for) or the JSON path of the first limit. NULL when
+ * nothing does (device rules do not count: without a cgroup an unprivileged
+ * user can only reach the device nodes it could reach anyway). Caller frees. */
+static char *cgroup_needed_by(const struct spec *s)
+{
+    if (s->cgroups_path)
+        return xstrdup("linux.cgroupsPath");
+    struct cgroup_writes w = {NULL, 0};
+    struct nook_error ignored;
+    if (!s->has_resources || cgroup_plan_writes(&s->resources, false, &w, &ignored) < 0)
+        return NULL;
+    char *what = w.n > 0 ? xstrdup(w.v[0].json_path) : NULL;
+    cgroup_writes_free(&w);
+    return what;
+}
+
+/* An unprivileged user may not create cgroups where none was delegated to
+ * it. As runc does rootless without systemd, a container that asks for no
+ * limits and no cgroupsPath then runs in nook's own cgroup (`kill --all`
+ * and `delete` reach its processes through its pid namespace instead). */
+static int create_cgroup(struct create_ctx *x, struct nook_error *err)
+{
+    if (cgroup_create(x->spec, x->o->id, &x->cg, err) == 0) {
+        x->have_cg = true;
+        return 0;
+    }
+    if (err->code != EACCES && err->code != EPERM && err->code != EROFS)
+        return -1;
+    char *needed = cgroup_needed_by(x->spec);
+    if (!needed) {
+        nook_log(x->g, "debug", "running without a cgroup of its own: %s", err->msg);
+        /* Handled: main must not print it when a foreground run exits 1. */
+        memset(err, 0, sizeof *err);
+        return 0;
+    }
+    nook_error_wrap(err, "%s needs a cgroup for the container, and uid %u may not create "
+                    "one (delegate a cgroup v2 subtree to it, or run as root)",
+                    needed, (unsigned)geteuid());
+    free(needed);
+    return -1;
+}
+
+/* Without CAP_SETUID/CAP_SETGID over its user namespace (rootless) nook may
+ * only map its own euid/egid, one id, as the kernel allows; say so before
+ * anything is made instead of failing on the uid_map write. nook does not
+ * call newuidmap/newgidmap. */
+static int check_own_id_map(const char *json_path, const struct spec_idmap *m, size_t n,
+                            unsigned own, struct nook_error *err)
+{
+    if (n == 0 || (n == 1 && m[0].size == 1 && m[0].host_id == own))
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (m[i].host_id != own || m[i].size != 1)
+            return nook_error_set(err, 0,
+                                  "%s[%zu]: mapping host ids other than your own (%u) needs "
+                                  "root (nook does not use newuidmap/newgidmap)",
+                                  json_path, i, own);
+    return nook_error_set(err, 0, "%s: mapping your id (%u) more than once needs root",
+                          json_path, own);
+}
+
+/* What only root can do, checked up front with an error naming it: new
+ * namespaces without a new user namespace, and id maps beyond one's own. */
+static int check_privileges(const struct spec *s, struct nook_error *err)
+{
+    if (geteuid() == 0)
+        return 0;
+    const struct spec_namespace *u = spec_find_namespace(s, SPEC_NS_USER);
+    if (!u && ns_new_flags(s) != 0)
+        return nook_error_set(err, 0, "linux.namespaces: new namespaces without a new user "
+                              "namespace need root (`nook spec --rootless` writes a config "
+                              "with one)");
+    if (!u || u->path)
+        return 0;
+    if (check_own_id_map("linux.uidMappings", s->uid_mappings, s->n_uid_mappings, geteuid(),
+                         err) < 0)
+        return -1;
+    return check_own_id_map("linux.gidMappings", s->gid_mappings, s->n_gid_mappings,
+                            getegid(), err);
+}
+
 static int check_options(const struct create_ctx *x, struct nook_error *err)
 {
     const struct spec *s = x->spec;
@@ -347,7 +433,7 @@ static int check_options(const struct create_ctx *x, struct nook_error *err)
 static int do_create(struct create_ctx *x, struct created *out, struct nook_error *err)
 {
     if (check_options(x, err) < 0 || ns_validate(x->spec, err) < 0 ||
-        security_validate(x->spec, err) < 0)
+        check_privileges(x->spec, err) < 0 || security_validate(x->spec, err) < 0)
         return -1;
     if (make_state_dir(x, err) < 0)
         return -1;
@@ -358,9 +444,8 @@ static int do_create(struct create_ctx *x, struct created *out, struct nook_erro
     if (rootfs_prepare_dirs(&x->plan, err) < 0)
         return -1;
     x->plan_dirs = true;
-    if (cgroup_create(x->spec, x->o->id, &x->cg, err) < 0)
+    if (create_cgroup(x, err) < 0)
         return -1;
-    x->have_cg = true;
     fill_state(x);
     if (save_state(x, err) < 0 || make_exec_fifo(x, err) < 0)
         return -1;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -165,6 +166,7 @@ struct exec_ctx {
     int nsfd[SPEC_NS_TYPES]; /* the init's namespaces to join, or -1 */
     int sync[2];
     int console_sock;
+    bool user_first; /* the child joins the user namespace, then forks (join_user_then_fork) */
 };
 
 /* The container's namespaces, from the init's /proc/<pid>/ns: only those the
@@ -200,6 +202,36 @@ static _Noreturn void child_fail(struct exec_ctx *x, struct nook_error *err)
     _exit(err->code == ENOENT ? 127 : err->code == EACCES ? 126 : 1);
 }
 
+static int enter_pid_and_time_for_children(struct exec_ctx *x, struct nook_error *err)
+{
+    if (x->nsfd[SPEC_NS_PID] >= 0 && setns(x->nsfd[SPEC_NS_PID], CLONE_NEWPID) < 0)
+        return nook_error_sys(err, "exec: join pid namespace");
+    if (x->nsfd[SPEC_NS_TIME] >= 0 && setns(x->nsfd[SPEC_NS_TIME], CLONE_NEWTIME) < 0)
+        return nook_error_sys(err, "exec: join time namespace");
+    return 0;
+}
+
+/* Joining the pid and time namespaces of a container with its own user
+ * namespace needs CAP_SYS_ADMIN in that user namespace, which a rootless
+ * nook only has once inside it: join it first, then those two for our
+ * children, and fork the process that goes on. nook learns its pid from
+ * the HELLO's credentials and, as its subreaper, waits for it. */
+static int join_user_then_fork(struct exec_ctx *x, struct nook_error *err)
+{
+    if (setns(x->nsfd[SPEC_NS_USER], CLONE_NEWUSER) < 0)
+        return nook_error_sys(err, "exec: join user namespace");
+    close(x->nsfd[SPEC_NS_USER]);
+    x->nsfd[SPEC_NS_USER] = -1;
+    if (enter_pid_and_time_for_children(x, err) < 0)
+        return -1;
+    pid_t pid = fork();
+    if (pid < 0)
+        return nook_error_sys(err, "exec: fork into the pid namespace");
+    if (pid > 0)
+        _exit(0);
+    return sync_send(x->sync[1], SYNC_HELLO, 0, NULL, -1, err);
+}
+
 static int join_namespaces(struct exec_ctx *x, struct nook_error *err)
 {
     static const int order[] = {SPEC_NS_USER, SPEC_NS_MOUNT, SPEC_NS_NETWORK, SPEC_NS_IPC,
@@ -230,7 +262,18 @@ static _Noreturn void exec_child(struct exec_ctx *x)
         nook_error_set(&err, 0, "exec: nook went away");
         child_fail(x, &err);
     }
-    if (join_namespaces(x, &err) < 0)
+    /* oom_score_adj through the host's /proc (CVE-2025-52881) while our
+     * /proc files are still ours; then non-dumpable before any namespace of
+     * the container is joined: until execve /proc/<pid>/exe of this process
+     * is the nook binary, which the container must not reach
+     * (CVE-2019-5736, see init.c). */
+    if (process_set_oom_score_adj(p, &err) < 0)
+        child_fail(x, &err);
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
+        nook_error_sys(&err, "exec: make the process non-dumpable");
+        child_fail(x, &err);
+    }
+    if ((x->user_first && join_user_then_fork(x, &err) < 0) || join_namespaces(x, &err) < 0)
         child_fail(x, &err);
     if (p->terminal) {
         int master;
@@ -249,11 +292,9 @@ static _Noreturn void exec_child(struct exec_ctx *x)
             close(x->console_sock);
     }
     umask(p->user.has_umask ? p->user.umask : 022);
-    if (chdir(p->cwd) < 0) {
-        nook_error_sys(&err, "chdir to process.cwd %s", p->cwd);
+    if (process_enter_cwd(p, &err) < 0)
         child_fail(x, &err);
-    }
-    if (process_set_rlimits(p, &err) < 0 || process_set_oom_score_adj(p, &err) < 0 ||
+    if (process_set_rlimits(p, &err) < 0 ||
         security_set_lsm_labels(p, &err) < 0 || security_set_user_and_caps(p, &err) < 0 ||
         security_set_no_new_privs(p, &err) < 0 ||
         process_cloexec_from(3 + x->o->preserve_fds, &err) < 0)
@@ -268,15 +309,6 @@ static _Noreturn void exec_child(struct exec_ctx *x)
     }
     process_exec(p, env, &err);
     child_fail(x, &err);
-}
-
-static int enter_pid_and_time_for_children(struct exec_ctx *x, struct nook_error *err)
-{
-    if (x->nsfd[SPEC_NS_PID] >= 0 && setns(x->nsfd[SPEC_NS_PID], CLONE_NEWPID) < 0)
-        return nook_error_sys(err, "exec: join pid namespace");
-    if (x->nsfd[SPEC_NS_TIME] >= 0 && setns(x->nsfd[SPEC_NS_TIME], CLONE_NEWTIME) < 0)
-        return nook_error_sys(err, "exec: join time namespace");
-    return 0;
 }
 
 static int exit_status(int ws)
@@ -322,8 +354,16 @@ static int run_exec(struct exec_ctx *x, const sigset_t *set, struct nook_error *
         return -1;
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, x->sync) < 0)
         return nook_error_sys(err, "exec: create sync socket");
-    if (enter_pid_and_time_for_children(x, err) < 0)
+    x->user_first = x->nsfd[SPEC_NS_USER] >= 0;
+    if (x->user_first) {
+        int one = 1;
+        if (setsockopt(x->sync[0], SOL_SOCKET, SO_PASSCRED, &one, sizeof one) < 0)
+            return nook_error_sys(err, "exec: set SO_PASSCRED on sync socket");
+        if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+            return nook_error_sys(err, "exec: become child subreaper");
+    } else if (enter_pid_and_time_for_children(x, err) < 0) {
         return -1;
+    }
     pid_t pid = fork();
     if (pid < 0)
         return nook_error_sys(err, "exec: fork");
@@ -348,12 +388,19 @@ static int run_exec(struct exec_ctx *x, const sigset_t *set, struct nook_error *
     while (r == 0) {
         struct sync_msg m;
         int fd;
-        int got = sync_recv(x->sync[0], &m, NULL, &fd, err);
+        pid_t sender;
+        int got = sync_recv(x->sync[0], &m, &sender, &fd, err);
         if (got < 0)
             r = -1;
         else if (got == 1)
             break; /* exec'd: the socket was close-on-exec */
-        else if (m.type == SYNC_MASTER)
+        else if (m.type == SYNC_HELLO && x->user_first && sender > 0) {
+            /* The child forked the process and exits: reap it, then that
+             * process (reparented to us) is the one to wait for. */
+            while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+                ;
+            pid = sender;
+        } else if (m.type == SYNC_MASTER)
             master = fd;
         else if (m.type == SYNC_ERROR)
             *err = m.err, r = -1;

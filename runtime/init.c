@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/personality.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -44,6 +45,20 @@ static int ask(struct create_ctx *x, int type, int want, pid_t *pid, struct nook
     return 0;
 }
 
+/* CVE-2019-5736: the init is a clone of nook, so until its execve
+ * /proc/<pid>/exe of it is the nook binary on the host; a process of the
+ * container that opens it can read it and, once nothing runs nook any more,
+ * rewrite it through /proc/self/fd. A non-dumpable process's /proc files
+ * (exe, fd/, mem, ...) need CAP_SYS_PTRACE in nook's own (the host's) user
+ * namespace, which the container does not have. execve of the container
+ * process makes it dumpable again. */
+static int set_dumpable(bool on, struct nook_error *err)
+{
+    if (prctl(PR_SET_DUMPABLE, on ? 1 : 0, 0, 0, 0) < 0)
+        return nook_error_sys(err, "make the container init %sdumpable", on ? "" : "non-");
+    return 0;
+}
+
 /* Joined namespaces (slow path): setns() first, then make the new ones, the
  * user namespace before the rest so they are owned by it. A new pid
  * namespace applies to children only, so the init is forked after it. */
@@ -55,7 +70,11 @@ static int make_namespaces_after_join(struct create_ctx *x, struct nook_error *e
     if (flags & CLONE_NEWUSER) {
         if (unshare(CLONE_NEWUSER) < 0)
             return nook_error_sys(err, "unshare user namespace");
-        if (ask(x, SYNC_USERMAP, SYNC_USERMAP_DONE, NULL, err) < 0)
+        /* nook writes the maps to /proc/<pid>/uid_map, which is root's while
+         * we are non-dumpable: a rootless nook could not open it. Nothing
+         * else is in the fresh user namespace yet (as runc does). */
+        if (set_dumpable(true, err) < 0 || ask(x, SYNC_USERMAP, SYNC_USERMAP_DONE, NULL, err) < 0 ||
+            set_dumpable(false, err) < 0)
             return -1;
     }
     int rest = flags & ~(CLONE_NEWUSER | CLONE_NEWPID);
@@ -83,6 +102,27 @@ static int become_userns_root(struct create_ctx *x, struct nook_error *err)
         return nook_error_sys(err, "setresgid 0 in the user namespace");
     if (setresuid(0, 0, 0) < 0)
         return nook_error_sys(err, "setresuid 0 in the user namespace");
+    return 0;
+}
+
+/* A new time namespace next to a new user namespace is made here, by the
+ * user namespace's root (a rootless nook may not make one outside), and
+ * entered at once: nothing is in it yet, so the offsets can still be set. */
+static int enter_new_time_namespace(struct create_ctx *x, struct nook_error *err)
+{
+    const struct spec_namespace *t = spec_find_namespace(x->spec, SPEC_NS_TIME);
+    if (!x->new_userns || !t || t->path)
+        return 0;
+    if (ns_new_time_namespace(x->spec, err) < 0)
+        return -1;
+    int fd = open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return nook_error_sys(err, "open /proc/self/ns/time_for_children");
+    int r = setns(fd, CLONE_NEWTIME);
+    int e = errno;
+    close(fd);
+    if (r < 0)
+        return nook_error_set(err, e, "enter the new time namespace");
     return 0;
 }
 
@@ -137,18 +177,6 @@ static int wait_for_start(struct create_ctx *x, struct nook_error *err)
     return 0;
 }
 
-/* process.cwd is resolved inside the root only now, after every host fd is
- * gone or close-on-exec (CVE-2024-21626: a leaked fd as cwd escapes). */
-static int enter_cwd(const struct spec_process *p, struct nook_error *err)
-{
-    if (chdir(p->cwd) < 0)
-        return nook_error_sys(err, "chdir to process.cwd %s", p->cwd);
-    char buf[4096];
-    if (!getcwd(buf, sizeof buf))
-        return nook_error_sys(err, "process.cwd %s is outside the container", p->cwd);
-    return 0;
-}
-
 static int set_personality(const struct spec *s, struct nook_error *err)
 {
     if (s->has_personality && personality(s->personality) < 0)
@@ -161,7 +189,7 @@ static int exec_process(struct create_ctx *x, struct nook_error *err)
     struct spec_process *p = &x->spec->process;
     int listen_fds = x->o->preserve_fds;
     umask(p->user.has_umask ? p->user.umask : 022);
-    if (enter_cwd(p, err) < 0 || security_set_lsm_labels(p, err) < 0 ||
+    if (process_enter_cwd(p, err) < 0 || security_set_lsm_labels(p, err) < 0 ||
         security_set_user_and_caps(p, err) < 0 || security_set_no_new_privs(p, err) < 0)
         return -1;
     char **env = process_build_env(p, listen_fds);
@@ -198,14 +226,30 @@ _Noreturn void init_main(struct create_ctx *x)
     /* Our copy of the lock fd would keep the container locked after create. */
     close(x->lock_fd);
     x->lock_fd = -1;
-
-    if (x->slow_path && make_namespaces_after_join(x, &err) < 0)
+    /* The cgroup directory is the host's: an fd of it left open could be
+     * process.cwd "/proc/self/fd/N", outside the root (CVE-2024-21626). */
+    if (x->have_cg && x->cg.dirfd >= 0) {
+        close(x->cg.dirfd);
+        x->cg.dirfd = -1;
+    }
+    /* Through the host's /proc, before any namespace is joined (so nothing
+     * the container controls can be mounted over it, CVE-2025-52881) and
+     * while our own /proc files are still ours to write (see set_dumpable). */
+    if (process_set_oom_score_adj(&x->spec->process, &err) < 0)
+        fail(x, &err);
+    /* Joined namespaces may hold processes that see us from now on. */
+    if (x->slow_path && (set_dumpable(false, &err) < 0 || make_namespaces_after_join(x, &err) < 0))
         fail(x, &err);
     pid_t host_pid;
     if (ask(x, SYNC_HELLO, SYNC_GO, &host_pid, &err) < 0)
         fail(x, &err);
     x->st.pid = host_pid;
-    if (become_userns_root(x, &err) < 0)
+    /* Nothing of the container exists before we report "created" (nook exec
+     * needs that state) unless a namespace was joined: there we became
+     * non-dumpable at once. Until here the new time namespace's offsets
+     * (/proc/self/timens_offsets) were still ours to write. */
+    if (become_userns_root(x, &err) < 0 || enter_new_time_namespace(x, &err) < 0 ||
+        set_dumpable(false, &err) < 0)
         fail(x, &err);
     if (setsid() < 0) {
         nook_error_sys(&err, "setsid");
@@ -217,8 +261,7 @@ _Noreturn void init_main(struct create_ctx *x)
     if (ns_set_hostname(x->spec, &err) < 0 || rootfs_mount(x->spec, &x->plan, &ro, &err) < 0 ||
         run_create_hooks(x, &err) < 0 || rootfs_pivot(x->spec, &x->plan, &ro, &err) < 0 ||
         ns_apply_sysctl(x->spec, &err) < 0 || set_personality(x->spec, &err) < 0 ||
-        process_set_rlimits(&x->spec->process, &err) < 0 ||
-        process_set_oom_score_adj(&x->spec->process, &err) < 0 || setup_console(x, &err) < 0)
+        process_set_rlimits(&x->spec->process, &err) < 0 || setup_console(x, &err) < 0)
         fail(x, &err);
 
     x->st.status = NOOK_STATUS_CREATED;

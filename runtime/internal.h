@@ -173,6 +173,9 @@ int process_set_rlimits(const struct spec_process *p, struct nook_error *err);
 /* Write process.oomScoreAdj to /proc/self/oom_score_adj through an fd checked
  * to be on procfs. */
 int process_set_oom_score_adj(const struct spec_process *p, struct nook_error *err);
+/* chdir to process.cwd, in the container's root by now, and fail when the
+ * result is not under that root (a leaked host fd, CVE-2024-21626). */
+int process_enter_cwd(const struct spec_process *p, struct nook_error *err);
 /* Mark every fd >= 3 + preserve_fds close-on-exec (close_range with
  * CLOSE_RANGE_CLOEXEC, or a /proc/self/fd walk where the kernel lacks it). */
 int process_cloexec_from(int first_fd, struct nook_error *err);

@@ -5,6 +5,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <linux/magic.h>
@@ -60,8 +61,10 @@ int process_set_oom_score_adj(const struct spec_process *p, struct nook_error *e
     static const char path[] = "/proc/self/oom_score_adj";
     if (!p->has_oom_score_adj)
         return 0;
-    /* The container's /proc could be anything by now: make sure the file we
-     * write is procfs's and not something mounted or linked over it. */
+    /* Callers write it before they enter the container's mount namespace,
+     * through the host's /proc (CVE-2025-52881: in the container's, a mount
+     * over the file would take the value elsewhere); still, only a procfs
+     * file will do. */
     int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0)
         return nook_error_sys(err, "open %s", path);
@@ -87,6 +90,20 @@ int process_set_oom_score_adj(const struct spec_process *p, struct nook_error *e
     }
     if (close(fd) < 0)
         return nook_error_sys(err, "close %s", path);
+    return 0;
+}
+
+int process_enter_cwd(const struct spec_process *p, struct nook_error *err)
+{
+    if (chdir(p->cwd) < 0)
+        return nook_error_sys(err, "chdir to process.cwd %s", p->cwd);
+    /* A directory fd of the host that is still open (whatever leaks it)
+     * reached as "/proc/self/fd/N" puts the cwd outside the root
+     * (CVE-2024-21626); the kernel then has no path for it from our root,
+     * and getcwd fails with ENOENT. */
+    char buf[PATH_MAX];
+    if (!getcwd(buf, sizeof buf))
+        return nook_error_sys(err, "process.cwd %s is outside the container", p->cwd);
     return 0;
 }
 

@@ -1,6 +1,7 @@
 /* `nook spec [--rootless]`: the starting config.json, the same document
  * runc's `runc spec` writes (libcontainer/specconv Example and ToRootless),
- * with hostname "nook". */
+ * with hostname "nook" and, unlike runc's, a default seccomp profile
+ * (default_seccomp.c) as Docker gives its containers. */
 #include "internal.h"
 
 #include <stdlib.h>
@@ -130,6 +131,7 @@ static json_t *linux_json(bool rootless)
     json_object_set_new(l, "maskedPaths", sp_json_str_array(masked_paths, COUNT(masked_paths)));
     json_object_set_new(l, "readonlyPaths",
                         sp_json_str_array(readonly_paths, COUNT(readonly_paths)));
+    json_object_set_new(l, "seccomp", sp_default_seccomp_json());
     return l;
 }
 

@@ -90,6 +90,9 @@ json_t *sp_json_str_array(const char *const *v, size_t n);
 /* Dump v (stealing the reference) with flags; caller frees the text. */
 char *sp_dump(json_t *v, size_t flags);
 
+/* linux.seccomp of `nook spec` (default_seccomp.c). */
+json_t *sp_default_seccomp_json(void);
+
 /* The mount options nook understands, for `features`. */
 json_t *sp_json_mount_options(void);
 

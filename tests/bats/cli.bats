@@ -74,7 +74,7 @@ teardown() { nook_teardown; }
 
 @test "--root decides where state lives" {
 	cfg '.process.args = ["sleep", "100"]'
-	run -0 nook create -b "$BUNDLE" "$ID"
+	create_ctr "$ID"
 	[ -d "$ROOT/$ID" ]
 	run -0 nook list -q
 	[ "$output" = "$ID" ]

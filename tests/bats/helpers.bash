@@ -114,7 +114,56 @@ add_mount() {
 # bats' run; $status and $output are the container's.
 run_container() {
 	set_cmd "$1"
-	run nook run "$ID" </dev/null
+	run nook run -b "$BUNDLE" "$ID" </dev/null
+}
+
+# Commands that leave a container behind (create, run -d, exec -d) must not
+# hand it bats' output pipes: bats' `run` would wait for the container to
+# close them. The container's stdout/stderr go to $BATS_TEST_TMPDIR/<id>.out
+# and .err; the runtime's own stderr ends up there too, and is copied into
+# $output.
+
+# try_create [create flags...] ID: sets $status, $output and $lines.
+try_create() {
+	try_detached create -b "$BUNDLE" "$@"
+}
+
+# create_ctr [flags...] ID: create, failing the test if create fails.
+create_ctr() {
+	try_create "$@"
+	if [ "$status" -ne 0 ]; then
+		echo "create $* failed ($status): $output" >&2
+		return 1
+	fi
+}
+
+# run_detached [flags...] ID: `run -d`, failing the test if it fails.
+run_detached() {
+	try_detached run -d -b "$BUNDLE" "$@"
+	if [ "$status" -ne 0 ]; then
+		echo "run -d $* failed ($status): $output" >&2
+		return 1
+	fi
+}
+
+# try_detached COMMAND ARGS... ID: any command that leaves processes behind.
+# Output files are named after the id (create, run) or "exec".
+try_detached() {
+	local id=${*: -1} out err
+	[ "$1" != exec ] || id=exec
+	out=$BATS_TEST_TMPDIR/$id.out
+	err=$BATS_TEST_TMPDIR/$id.err
+	status=0
+	nook "$@" </dev/null >>"$out" 2>"$err.cmd" 3>&- || status=$?
+	output=$(cat "$err.cmd")
+	cat "$err.cmd" >>"$err"
+	mapfile -t lines <<<"$output"
+	[ -n "$output" ] || lines=()
+}
+
+# ctr_output ID: what the container wrote to stdout so far.
+ctr_output() {
+	cat "$BATS_TEST_TMPDIR/$1.out" 2>/dev/null
 }
 
 # ---------------------------------------------------------------- waiting
@@ -289,6 +338,20 @@ expect_usage_error() {
 	else
 		[ "$status" -eq 2 ] || {
 			echo "expected exit 2, got $status: $output" >&2
+			return 1
+		}
+	fi
+}
+
+# expect_error_status: $status is a runtime error: exit 1 for nook. runc
+# exits 255 instead of 1 in a few places (exec that cannot start its process),
+# so against runc only "it failed" is checked.
+expect_error_status() {
+	if is_runc; then
+		[ "$status" -ne 0 ]
+	else
+		[ "$status" -eq 1 ] || {
+			echo "expected exit 1, got $status: $output" >&2
 			return 1
 		}
 	fi

@@ -165,10 +165,12 @@ static void test_hook_stdin_args_env(void)
     struct nook_state st;
     struct nook_error err;
     make_state(&st, 0);
-    char *script = xasprintf("/usr/bin/cat > %s/stdin; "
+    char *script = xasprintf("if [ -e /proc/$$/fd/50 ]; then echo leaked; else echo clean; fi "
+                             "> %s/fds; "
+                             "/usr/bin/cat > %s/stdin; "
                              "/usr/bin/tr '\\0' '\\n' < /proc/$$/environ > %s/env; "
                              "/usr/bin/tr '\\0' '\\n' < /proc/$$/cmdline > %s/cmdline",
-                             tmpdir, tmpdir, tmpdir);
+                             tmpdir, tmpdir, tmpdir, tmpdir);
     spec.hooks[SPEC_HOOK_POSTSTART].n = 1;
     spec.hooks[SPEC_HOOK_POSTSTART].v = xcalloc(1, sizeof(struct spec_hook));
     struct spec_hook *h = &spec.hooks[SPEC_HOOK_POSTSTART].v[0];
@@ -178,7 +180,12 @@ static void test_hook_stdin_args_env(void)
     strv_set(&h->args, args);
     strv_set(&h->env, env);
 
+    /* An fd without O_CLOEXEC must not reach the hook. */
+    int leak = open("/dev/null", O_RDONLY);
+    CHECK(leak >= 0 && dup2(leak, 50) == 50);
     CHECK(hooks_run(&spec, SPEC_HOOK_POSTSTART, &st, &err) == 0);
+    close(50);
+    close(leak);
     char *want = spec_state_oci_json(&st);
     char *path = xasprintf("%s/stdin", tmpdir);
     char *got = slurp(path);
@@ -196,6 +203,11 @@ static void test_hook_stdin_args_env(void)
     CHECK(got && strncmp(got, "my-hook-name\n-c\n", 16) == 0);
     free(got);
     free(path);
+    path = xasprintf("%s/fds", tmpdir);
+    got = slurp(path);
+    CHECK_STR(got, "clean\n");
+    free(got);
+    free(path);
 
     /* No env in the config: the hook's environment is empty. */
     strv_clear(&h->env);
@@ -208,6 +220,44 @@ static void test_hook_stdin_args_env(void)
 
     free(want);
     free(script);
+    clear_hooks(&spec);
+    spec_state_free(&st);
+}
+
+/* The hook writes to nook's stdout and starts with no signal blocked even
+ * when nook has some blocked (a shell would clear its mask itself, so the
+ * hook here is grep). */
+static void test_hook_signal_mask(void)
+{
+    struct spec spec = {0};
+    struct nook_state st;
+    struct nook_error err;
+    make_state(&st, 0);
+    spec.hooks[SPEC_HOOK_PRESTART].n = 1;
+    spec.hooks[SPEC_HOOK_PRESTART].v = xcalloc(1, sizeof(struct spec_hook));
+    struct spec_hook *h = &spec.hooks[SPEC_HOOK_PRESTART].v[0];
+    h->path = xstrdup("/usr/bin/grep");
+    const char *args[] = {"grep", "SigBlk", "/proc/self/status", NULL};
+    strv_set(&h->args, args);
+
+    char *path = xasprintf("%s/sigblk", tmpdir);
+    int out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    fflush(stdout);
+    int saved = dup(1);
+    CHECK(out >= 0 && saved >= 0 && dup2(out, 1) == 1);
+    sigset_t usr1, old_mask;
+    sigemptyset(&usr1);
+    sigaddset(&usr1, SIGUSR1);
+    CHECK(sigprocmask(SIG_BLOCK, &usr1, &old_mask) == 0);
+    CHECK(hooks_run(&spec, SPEC_HOOK_PRESTART, &st, &err) == 0);
+    CHECK(sigprocmask(SIG_SETMASK, &old_mask, NULL) == 0);
+    CHECK(dup2(saved, 1) == 1);
+    close(saved);
+    close(out);
+    char *got = slurp(path);
+    CHECK_STR(got, "SigBlk:\t0000000000000000\n");
+    free(got);
+    free(path);
     clear_hooks(&spec);
     spec_state_free(&st);
 }
@@ -538,7 +588,7 @@ static int proxy_child(void *arg)
     return 0;
 }
 
-static int open_pty(int *master, int *slave)
+static int open_pty_mode(int *master, int *slave, bool raw)
 {
     *slave = -1;
     *master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -548,8 +598,15 @@ static int open_pty(int *master, int *slave)
     struct termios t;
     if (*slave < 0 || tcgetattr(*slave, &t) < 0)
         return -1;
+    if (!raw)
+        return 0;
     cfmakeraw(&t);
     return tcsetattr(*slave, TCSANOW, &t);
+}
+
+static int open_pty(int *master, int *slave)
+{
+    return open_pty_mode(master, slave, true);
 }
 
 static void test_console_proxy(void)
@@ -588,6 +645,112 @@ static void test_console_proxy(void)
     CHECK(waitpid(pid, &status, 0) == pid);
     CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     close(out[0]);
+}
+
+/* Our stdin a terminal: it is raw while the proxy runs (a key without
+ * newline gets through) and restored after, its size is copied to the pty
+ * at start and on SIGWINCH, and `stop` ends the proxy after what the
+ * container wrote is flushed, with the container's terminal still open. */
+struct proxy_tty_fds {
+    int in_slave, out_w, master, stop_r;
+    int close_in_child[4];
+};
+
+static int proxy_tty_child(void *arg)
+{
+    struct proxy_tty_fds *f = arg;
+    struct nook_error err;
+    for (int i = 0; i < 4; i++)
+        REQUIRE(close(f->close_in_child[i]) == 0);
+    REQUIRE(dup2(f->in_slave, 0) == 0 && dup2(f->out_w, 1) == 1);
+    if (console_proxy(f->master, f->stop_r, &err) < 0) {
+        fprintf(stderr, "console_proxy: %s\n", err.msg);
+        return 99;
+    }
+    return 0;
+}
+
+static bool wait_readable(int fd, int ms)
+{
+    struct pollfd pfd = {.fd = fd, .events = POLLIN};
+    return poll(&pfd, 1, ms) == 1;
+}
+
+static bool winsize_is(int fd, unsigned short rows, unsigned short cols)
+{
+    struct winsize ws;
+    return ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_row == rows && ws.ws_col == cols;
+}
+
+static void test_console_proxy_tty(void)
+{
+    int in_m = -1, in_s = -1, c_m = -1, c_s = -1, out[2], stop[2];
+    CHECK(open_pty_mode(&in_m, &in_s, false) == 0);
+    CHECK(open_pty(&c_m, &c_s) == 0);
+    CHECK(pipe2(out, O_CLOEXEC) == 0 && pipe2(stop, O_CLOEXEC) == 0);
+    struct winsize ws = {.ws_row = 40, .ws_col = 100};
+    CHECK(ioctl(in_s, TIOCSWINSZ, &ws) == 0);
+    struct proxy_tty_fds f = {in_s, out[1], c_m, stop[0], {in_m, c_s, out[0], stop[1]}};
+    fflush(NULL);
+    pid_t pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0)
+        _exit(proxy_tty_child(&f));
+    close(out[1]);
+    close(stop[0]);
+    close(c_m);
+
+    /* No newline: only arrives if stdin is raw. */
+    CHECK(write(in_m, "x", 1) == 1);
+    char buf[16] = {0};
+    CHECK(wait_readable(c_s, 5000) && read(c_s, buf, sizeof buf - 1) == 1);
+    CHECK_STR(buf, "x");
+    struct termios t;
+    CHECK(tcgetattr(in_s, &t) == 0 && !(t.c_lflag & (ICANON | ECHO)));
+    CHECK(winsize_is(c_s, 40, 100));
+
+    ws.ws_row = 50;
+    ws.ws_col = 120;
+    CHECK(ioctl(in_s, TIOCSWINSZ, &ws) == 0);
+    CHECK(kill(pid, SIGWINCH) == 0);
+    bool resized = false;
+    for (int i = 0; i < 200 && !resized; i++) {
+        resized = winsize_is(c_s, 50, 120);
+        if (!resized)
+            usleep(10000);
+    }
+    CHECK(resized);
+
+    CHECK(write(c_s, "tail", 4) == 4);
+    usleep(100000);
+    CHECK(write(stop[1], "s", 1) == 1);
+    memset(buf, 0, sizeof buf);
+    size_t got = 0;
+    while (got < sizeof buf - 1 && wait_readable(out[0], 5000)) {
+        ssize_t n = read(out[0], buf + got, sizeof buf - 1 - got);
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    CHECK_STR(buf, "tail");
+    int status = 0;
+    pid_t r = 0;
+    for (int i = 0; i < 500 && r == 0; i++) {
+        r = waitpid(pid, &status, WNOHANG);
+        if (r == 0)
+            usleep(10000);
+    }
+    if (r == 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+    }
+    CHECK(r == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    CHECK(tcgetattr(in_s, &t) == 0 && (t.c_lflag & ICANON) && (t.c_lflag & ECHO));
+    close(out[0]);
+    close(stop[1]);
+    close(c_s);
+    close(in_s);
+    close(in_m);
 }
 
 /* ---- process ---------------------------------------------------------- */
@@ -765,19 +928,34 @@ static int oom_child(void *arg)
 {
     struct nook_error err;
     struct spec_process p = {0};
+    REQUIRE(write_string_at(AT_FDCWD, "/proc/self/oom_score_adj", "222", &err) == 0);
     REQUIRE(process_set_oom_score_adj(&p, &err) == 0); /* not set: no-op */
     char *before = slurp("/proc/self/oom_score_adj");
-    REQUIRE(before != NULL);
-    p.has_oom_score_adj = true;
-    p.oom_score_adj = atoi(before) == 123 ? 124 : 123;
-    int want = p.oom_score_adj;
+    REQUIRE(before && atoi(before) == 222);
     free(before);
+    p.has_oom_score_adj = true;
+    p.oom_score_adj = 123;
+    int want = p.oom_score_adj;
     REQUIRE(process_set_oom_score_adj(&p, &err) == 0);
     char *after = slurp("/proc/self/oom_score_adj");
     REQUIRE(after && atoi(after) == want);
     free(after);
     p.oom_score_adj = 5000;
     REQUIRE(process_set_oom_score_adj(&p, &err) == -1 && err.code == EINVAL);
+
+    /* A file mounted over it (in our own mount namespace) is refused. */
+    char *fake = xasprintf("%s/fake_oom", tmpdir);
+    REQUIRE(write_file(fake, "0", 1, 0644, &err) == 0);
+    REQUIRE(unshare(CLONE_NEWNS) == 0 &&
+            mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) == 0);
+    REQUIRE(mount(fake, "/proc/self/oom_score_adj", "none", MS_BIND, NULL) == 0);
+    p.oom_score_adj = 100;
+    REQUIRE(process_set_oom_score_adj(&p, &err) == -1);
+    REQUIRE(strcmp(err.msg, "open /proc/self/oom_score_adj: not on procfs") == 0);
+    char *content = slurp(fake);
+    REQUIRE(content && strcmp(content, "0") == 0);
+    free(content);
+    free(fake);
     return 0;
 }
 
@@ -800,7 +978,9 @@ static int is_utc_time(const char *s)
     return 1;
 }
 
-static const char tricky[] = "a \"q\" b\\ \n\t\x01 \xc3\xa9 \xff end";
+/* Quotes, backslash, controls, UTF-8, an invalid byte and an overlong
+ * encoding of '/'. */
+static const char tricky[] = "a \"q\" b\\ \n\t\x01 \xc3\xa9 \xff \xe0\x80\xaf end";
 
 static void test_log(void)
 {
@@ -814,7 +994,8 @@ static void test_log(void)
     CHECK(text && strncmp(text, "time=\"", 6) == 0 && is_utc_time(text + 6));
     if (text && strlen(text) > 27)
         CHECK_STR(text + 26,
-                  "\" level=warning msg=\"a \\\"q\\\" b\\\\ \\n\\t\\x01 \xc3\xa9 \\xff end\"\n");
+                  "\" level=warning msg=\"a \\\"q\\\" b\\\\ \\n\\t\\x01 \xc3\xa9 \\xff "
+                  "\\xe0\\x80\\xaf end\"\n");
     free(text);
     CHECK(unlink(log) == 0);
 
@@ -824,7 +1005,8 @@ static void test_log(void)
     nook_log(&g, "error", "second");
     text = slurp(log);
     const char *pre =
-        "{\"level\":\"debug\",\"msg\":\"a \\\"q\\\" b\\\\ \\n\\t\\u0001 \xc3\xa9 \\ufffd end\","
+        "{\"level\":\"debug\",\"msg\":\"a \\\"q\\\" b\\\\ \\n\\t\\u0001 \xc3\xa9 \\ufffd "
+        "\\ufffd\\ufffd\\ufffd end\","
         "\"time\":\"";
     CHECK(text && strncmp(text, pre, strlen(pre)) == 0);
     if (text && strlen(text) > strlen(pre) + 20) {
@@ -863,12 +1045,14 @@ int main(void)
     }
     test_hook_kind_names();
     test_hook_stdin_args_env();
+    test_hook_signal_mask();
     test_hook_failures();
     test_hook_unread_stdin();
     test_hooks_sigchld_fallback();
     test_fd_passing();
     test_console_setup();
     test_console_proxy();
+    test_console_proxy_tty();
     test_build_env();
     test_process_exec();
     test_cloexec();

@@ -3,6 +3,9 @@
 #include "unit.h"
 #include "../../spec/spec.h"
 
+#include <errno.h>
+#include <sched.h>
+#include <seccomp.h>
 #include <stdlib.h>
 #include <sys/mount.h>
 #include <sys/personality.h>
@@ -305,6 +308,121 @@ static void test_mount_options(void)
     mount_clear(&m);
 }
 
+/* The rule for name in the default profile: ALLOW without args, or (with
+ * want_args) the first rule naming it that has args. NULL when none. */
+static const struct spec_seccomp_syscall *find_rule(const struct spec_seccomp *sc,
+                                                     const char *name, bool want_args)
+{
+    for (size_t i = 0; i < sc->n_syscalls; i++) {
+        const struct spec_seccomp_syscall *r = &sc->syscalls[i];
+        if ((r->n_args > 0) != want_args)
+            continue;
+        for (size_t j = 0; j < r->names.n; j++)
+            if (strcmp(r->names.v[j], name) == 0)
+                return r;
+    }
+    return NULL;
+}
+
+static bool allowed_outright(const struct spec_seccomp *sc, const char *name)
+{
+    const struct spec_seccomp_syscall *r = find_rule(sc, name, false);
+    return r && r->action == SPEC_SCMP_ACT_ALLOW;
+}
+
+/* Every name is one libseccomp knows (so a typo, which the runtime would
+ * silently skip, is caught here) and none is listed twice. */
+static void check_profile_names(const struct spec_seccomp *sc)
+{
+    size_t unknown = 0, dups = 0;
+    for (size_t i = 0; i < sc->n_syscalls; i++) {
+        const struct spec_strv *n = &sc->syscalls[i].names;
+        for (size_t j = 0; j < n->n; j++) {
+            if (seccomp_syscall_resolve_name(n->v[j]) == __NR_SCMP_ERROR) {
+                fprintf(stderr, "default profile: unknown syscall \"%s\"\n", n->v[j]);
+                unknown++;
+            }
+            for (size_t k = j + 1; k < n->n; k++)
+                if (strcmp(n->v[j], n->v[k]) == 0) {
+                    fprintf(stderr, "default profile: \"%s\" listed twice\n", n->v[j]);
+                    dups++;
+                }
+        }
+    }
+    CHECK(unknown == 0);
+    CHECK(dups == 0);
+}
+
+/* Docker-like: deny by default with EPERM, allow the ordinary calls, keep the
+ * dangerous ones out, and guard clone, clone3, socket and personality. */
+static void check_default_seccomp(const struct spec *s)
+{
+    CHECK(s->has_seccomp);
+    if (!s->has_seccomp)
+        return;
+    const struct spec_seccomp *sc = &s->seccomp;
+    CHECK(sc->default_action == SPEC_SCMP_ACT_ERRNO);
+    CHECK(sc->has_default_errno_ret && sc->default_errno_ret == EPERM);
+#if defined(__x86_64__)
+    CHECK(sc->architectures.n == 3);
+    CHECK_STR(sc->architectures.v[0], "SCMP_ARCH_X86_64");
+    CHECK(allowed_outright(sc, "arch_prctl"));
+#elif defined(__aarch64__)
+    CHECK(sc->architectures.n == 2);
+    CHECK_STR(sc->architectures.v[0], "SCMP_ARCH_AARCH64");
+#endif
+    CHECK(sc->listener_path == NULL && sc->flags.n == 0);
+    check_profile_names(sc);
+
+    const char *ok[] = {"read", "write", "openat", "execve", "exit_group", "wait4",
+                        "rt_sigaction", "mmap", "getdents64", "statx", "prctl",
+                        "setresuid", "capset", "kill", "pipe2", "ioctl"};
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+        if (!allowed_outright(sc, ok[i])) {
+            fprintf(stderr, "default profile does not allow %s\n", ok[i]);
+            CHECK(false);
+        }
+    const char *denied[] = {"keyctl", "add_key", "request_key", "bpf", "perf_event_open",
+                            "kexec_load", "kexec_file_load", "open_by_handle_at", "mount",
+                            "umount2", "pivot_root", "unshare", "setns", "init_module",
+                            "finit_module", "delete_module", "userfaultfd", "swapon",
+                            "reboot", "acct", "settimeofday", "clock_settime", "iopl",
+                            "kcmp", "pidfd_getfd", "fsopen", "move_mount", "open_tree",
+                            "syslog", "chroot"};
+    for (size_t i = 0; i < sizeof denied / sizeof denied[0]; i++)
+        if (find_rule(sc, denied[i], false) || find_rule(sc, denied[i], true)) {
+            fprintf(stderr, "default profile has a rule for %s\n", denied[i]);
+            CHECK(false);
+        }
+
+    const struct spec_seccomp_syscall *clone = find_rule(sc, "clone", true);
+    CHECK(clone && clone->action == SPEC_SCMP_ACT_ALLOW && clone->n_args == 1);
+    CHECK(!allowed_outright(sc, "clone"));
+    if (clone && clone->n_args == 1) {
+        const struct spec_seccomp_arg *a = &clone->args[0];
+        CHECK(a->op == SPEC_SCMP_CMP_MASKED_EQ && a->value_two == 0);
+        CHECK((a->value & CLONE_NEWUSER) && (a->value & CLONE_NEWNS) && (a->value & CLONE_NEWNET));
+        CHECK(!(a->value & (CLONE_VM | CLONE_THREAD | CLONE_SIGHAND)));
+    }
+    const struct spec_seccomp_syscall *clone3 = find_rule(sc, "clone3", false);
+    CHECK(clone3 && clone3->action == SPEC_SCMP_ACT_ERRNO && clone3->has_errno_ret &&
+          clone3->errno_ret == ENOSYS);
+    const struct spec_seccomp_syscall *sock = find_rule(sc, "socket", true);
+    CHECK(sock && sock->n_args == 1 && sock->args[0].op == SPEC_SCMP_CMP_NE &&
+          sock->args[0].value == 40 /* AF_VSOCK */);
+    CHECK(!allowed_outright(sc, "personality"));
+    size_t personalities = 0;
+    for (size_t i = 0; i < sc->n_syscalls; i++) {
+        const struct spec_seccomp_syscall *r = &sc->syscalls[i];
+        if (r->names.n == 1 && strcmp(r->names.v[0], "personality") == 0 && r->n_args == 1 &&
+            r->args[0].op == SPEC_SCMP_CMP_EQ &&
+            (r->args[0].value == PER_LINUX || r->args[0].value == PER_LINUX32 ||
+             r->args[0].value == 0xffffffffu))
+            personalities++;
+    }
+    CHECK(personalities == 3);
+}
+
 static void check_default_config(bool rootless)
 {
     char *text = spec_default_config(rootless);
@@ -355,6 +473,7 @@ static void check_default_config(bool rootless)
         CHECK_STR(pts->data, "newinstance,ptmxmode=0666,mode=0620,gid=5");
         CHECK(s.has_resources && s.resources.n_devices == 1 && !s.resources.devices[0].allow);
     }
+    check_default_seccomp(&s);
     spec_free(&s);
 }
 

@@ -1,0 +1,200 @@
+#!/usr/bin/env bats
+# Hooks: each kind runs when and where runtime.md says, with the state JSON on
+# stdin; a failing prestart/createRuntime/createContainer hook fails create
+# and leaves nothing behind.
+
+load helpers
+
+setup() {
+	nook_setup
+	# The log lives in the rootfs: hooks running on the host write it through
+	# $ROOTFS, startContainer (whose path resolves in the container) through
+	# /hooklog. Each hook appends its kind and saves its stdin.
+	HOOKLOG=$ROOTFS/hooklog
+	HOSTHOOK=$BATS_TEST_TMPDIR/hook.sh
+	cat >"$HOSTHOOK" <<-'EOF'
+		#!/bin/sh
+		# args: hook.sh KIND; env: DIR (where to write)
+		echo "$1" >> "$DIR/hooklog"
+		cat > "$DIR/$1.json"
+		echo "$1 args=$* env=$HOOK_ENV" > "$DIR/$1.info"
+	EOF
+	chmod +x "$HOSTHOOK"
+	cp "$HOSTHOOK" "$ROOTFS/hook.sh"
+}
+teardown() { nook_teardown; }
+
+# hook KIND [PATH [DIR]]: a hooks.KIND entry running the recording script.
+hook_json() {
+	local kind=$1 path=${2:-$HOSTHOOK} dir=${3:-$ROOTFS}
+	jq -n -c --arg k "$kind" --arg p "$path" --arg d "$dir" \
+		'{path: $p, args: ["hook.sh", $k], env: ["DIR=\($d)", "HOOK_ENV=set", "PATH=/bin:/usr/bin"], timeout: 10}'
+}
+
+all_hooks() {
+	cfg '.hooks = {
+		prestart: [$pre], createRuntime: [$cr], createContainer: [$cc],
+		startContainer: [$sc], poststart: [$ps], poststop: [$pst]}' \
+		--argjson pre "$(hook_json prestart)" \
+		--argjson cr "$(hook_json createRuntime)" \
+		--argjson cc "$(hook_json createContainer)" \
+		--argjson sc "$(hook_json startContainer /hook.sh /)" \
+		--argjson ps "$(hook_json poststart)" \
+		--argjson pst "$(hook_json poststop)"
+}
+
+@test "every hook kind runs, in order, at its step" {
+	all_hooks
+	set_cmd 'echo process >> /hooklog; sleep 100'
+	create_ctr "$ID"
+	[ "$(cat "$HOOKLOG")" = "$(printf '%s\n' prestart createRuntime createContainer)" ]
+	run -0 nook start "$ID"
+	wait_file "$ROOTFS/poststart.json"
+	# startContainer runs before the process; poststart after start; the
+	# process may write its line before or after poststart runs.
+	run -0 cat "$HOOKLOG"
+	[ "${lines[3]}" = startContainer ]
+	[ "$(sed -n '5,6p' "$HOOKLOG" | sort | tr '\n' ' ')" = "poststart process " ]
+	[ ! -e "$ROOTFS/poststop.json" ]
+	run -0 nook kill "$ID" KILL
+	wait_status "$ID" stopped
+	run -0 nook delete "$ID"
+	[ "$(tail -n 1 "$HOOKLOG")" = poststop ]
+	[ "$(wc -l <"$HOOKLOG")" -eq 7 ]
+}
+
+@test "hooks get the state JSON on stdin" {
+	all_hooks
+	cfg '.process.args = ["sleep", "100"]'
+	create_ctr "$ID"
+	local pid
+	pid=$(state_field "$ID" pid)
+	run -0 nook start "$ID"
+	wait_file "$ROOTFS/poststart.json"
+	run -0 nook delete -f "$ID"
+	local k
+	for k in prestart createRuntime createContainer startContainer poststart poststop; do
+		jq -e --arg id "$ID" --arg b "$BUNDLE" \
+			'(.ociVersion | startswith("1.")) and .id == $id and .bundle == $b and (.status | type == "string")' \
+			"$ROOTFS/$k.json" >/dev/null || {
+			echo "$k: bad state on stdin: $(cat "$ROOTFS/$k.json")" >&2
+			return 1
+		}
+	done
+	for k in prestart createRuntime createContainer startContainer poststart; do
+		[ "$(jq .pid "$ROOTFS/$k.json")" = "$pid" ] || {
+			echo "$k: pid $(jq .pid "$ROOTFS/$k.json"), container pid $pid" >&2
+			return 1
+		}
+	done
+	[ "$(jq -r .status "$ROOTFS/poststart.json")" = running ]
+	[ "$(jq -r .status "$ROOTFS/poststop.json")" = stopped ]
+}
+
+@test "hook state status values follow runtime.md" {
+	# runc 1.1 reports "running" to poststart and "stopped" to poststop like
+	# runtime.md, but "creating"/"created" inconsistently before that.
+	nook_only "hook status values"
+	all_hooks
+	cfg '.process.args = ["sleep", "100"]'
+	create_ctr "$ID"
+	run -0 nook start "$ID"
+	wait_file "$ROOTFS/poststart.json"
+	run -0 nook delete -f "$ID"
+	[ "$(jq -r .status "$ROOTFS/prestart.json")" = creating ]
+	[ "$(jq -r .status "$ROOTFS/createRuntime.json")" = creating ]
+	[ "$(jq -r .status "$ROOTFS/createContainer.json")" = creating ]
+	[ "$(jq -r .status "$ROOTFS/startContainer.json")" = created ]
+}
+
+@test "hooks get their args and env" {
+	cfg '.hooks.prestart = [$h]' --argjson h "$(hook_json prestart)"
+	create_ctr "$ID"
+	[ "$(cat "$ROOTFS/prestart.info")" = "prestart args=prestart env=set" ]
+}
+
+@test "createRuntime runs in the runtime namespace, createContainer in the container's" {
+	local probe=$BATS_TEST_TMPDIR/probe.sh
+	cat >"$probe" <<-EOF
+		#!/bin/sh
+		readlink /proc/self/ns/mnt > "$BATS_TEST_TMPDIR/\$1.mnt"
+		readlink /proc/self/ns/uts > "$BATS_TEST_TMPDIR/\$1.uts"
+	EOF
+	chmod +x "$probe"
+	cfg '.hooks = {createRuntime: [{path: $p, args: ["probe", "createRuntime"]}],
+	               createContainer: [{path: $p, args: ["probe", "createContainer"]}]}
+	     | .process.args = ["sleep", "100"]' --arg p "$probe"
+	create_ctr "$ID"
+	local pid
+	pid=$(state_field "$ID" pid)
+	[ "$(cat "$BATS_TEST_TMPDIR/createRuntime.mnt")" = "$(ns_link self mnt)" ]
+	[ "$(cat "$BATS_TEST_TMPDIR/createContainer.mnt")" = "$(ns_link "$pid" mnt)" ]
+	[ "$(cat "$BATS_TEST_TMPDIR/createContainer.uts")" = "$(ns_link "$pid" uts)" ]
+}
+
+failing_hook_leaves_nothing() {
+	local kind=$1
+	cfg ".hooks.$kind = [{path: \"/bin/false\"}]"
+	try_create "$ID"
+	[ "$status" -eq 1 ] || {
+		echo "$kind: create exited $status: $output" >&2
+		return 1
+	}
+	assert_nothing_left "$ID"
+}
+
+@test "a failing prestart hook fails create and leaves nothing" {
+	failing_hook_leaves_nothing prestart
+}
+
+@test "a failing createRuntime hook fails create and leaves nothing" {
+	failing_hook_leaves_nothing createRuntime
+}
+
+@test "a failing createContainer hook fails create and leaves nothing" {
+	failing_hook_leaves_nothing createContainer
+}
+
+@test "a failing hook fails run too, and poststop hooks still run" {
+	cfg '.hooks.prestart = [{path: "/bin/false"}] | .hooks.poststop = [$h]' \
+		--argjson h "$(hook_json poststop)"
+	run nook run -b "$BUNDLE" "$ID" </dev/null
+	[ "$status" -ne 0 ]
+	assert_nothing_left "$ID"
+}
+
+@test "a missing hook program fails create and leaves nothing" {
+	cfg '.hooks.prestart = [{path: "/no/such/hook"}]'
+	try_create "$ID"
+	[ "$status" -eq 1 ]
+	assert_nothing_left "$ID"
+}
+
+@test "a hook that exceeds its timeout is killed and fails create" {
+	cfg '.hooks.prestart = [{path: "/bin/sleep", args: ["sleep", "30"], timeout: 1}]'
+	local t0=$SECONDS
+	try_create "$ID"
+	[ "$status" -eq 1 ]
+	[ $((SECONDS - t0)) -lt 10 ]
+	assert_nothing_left "$ID"
+	! pgrep -f '^/bin/sleep 30$' && ! pgrep -x -f 'sleep 30'
+}
+
+@test "a failing poststart hook does not stop the container" {
+	# runtime.md: a poststart failure is logged, the lifecycle continues.
+	# runc 1.1 instead fails `start` and kills the container.
+	nook_only "poststart failure is a warning (runc 1.1 fails start)"
+	cfg '.hooks.poststart = [{path: "/bin/false"}] | .process.args = ["sleep", "100"]'
+	create_ctr "$ID"
+	run nook start "$ID"
+	[ "$(state_field "$ID" status)" = running ]
+}
+
+@test "a failing poststop hook does not stop delete" {
+	cfg '.hooks.poststop = [{path: "/bin/false"}] | .process.args = ["true"]'
+	run_detached "$ID"
+	wait_status "$ID" stopped
+	run nook delete "$ID"
+	run ! nook state "$ID"
+	assert_nothing_left "$ID"
+}
