@@ -17,27 +17,6 @@
 
 #include "../cgroup/cgroup.h"
 
-/* One ID operand (plus up to extra_max more for ps). */
-static int id_operand(const char *cmd, int argc, char **argv, int extra_max, const char **id)
-{
-    int left = argc - optind;
-    if (left < 1)
-        return usage_error(cmd, "%s: missing container ID", cmd);
-    if (extra_max >= 0 && left > 1 + extra_max)
-        return usage_error(cmd, "%s: too many arguments", cmd);
-    *id = argv[optind];
-    nook_current_id = *id;
-    if (!**id || strchr(*id, '/') || !strcmp(*id, ".") || !strcmp(*id, ".."))
-        return usage_error(cmd, "invalid container ID \"%s\"", *id);
-    return 0;
-}
-
-static int unknown_option(const char *cmd, int argc, char **argv)
-{
-    return usage_error(cmd, "unknown or incomplete option \"%s\"",
-                       argv[optind - 1 < argc ? optind - 1 : argc - 1]);
-}
-
 /* Load a container that must have a cgroup and be in one of the allowed
  * states (bit mask of 1 << status). */
 static int load_with_cgroup(struct nook_globals *g, const char *id, unsigned allowed,
@@ -170,10 +149,10 @@ int cmd_ps(struct nook_globals *g, int argc, char **argv, struct nook_error *err
         else if (ch == 'f')
             return usage_error("ps", "--format must be table or json, not \"%s\"", optarg);
         else
-            return ch == 'h' ? command_help("ps") : unknown_option("ps", argc, argv);
+            return ch == 'h' ? command_help("ps") : bad_option("ps", argc, argv);
     }
     const char *id;
-    int r = id_operand("ps", argc, argv, -1, &id);
+    int r = take_id("ps", argc, argv, -1, &id);
     if (r)
         return r;
     if (json && argc - optind > 1)
@@ -213,9 +192,9 @@ static int freeze_command(struct nook_globals *g, const char *cmd, bool freeze, 
     static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {0, 0, 0, 0}};
     int ch;
     while ((ch = getopt_long(argc, argv, "+h", opts, NULL)) != -1)
-        return ch == 'h' ? command_help(cmd) : unknown_option(cmd, argc, argv);
+        return ch == 'h' ? command_help(cmd) : bad_option(cmd, argc, argv);
     const char *id;
-    int r = id_operand(cmd, argc, argv, 0, &id);
+    int r = take_id(cmd, argc, argv, 0, &id);
     if (r)
         return r;
     /* Pause a running container, resume a paused one. */
@@ -343,7 +322,7 @@ int cmd_update(struct nook_globals *g, int argc, char **argv, struct nook_error 
             break;
         case 'r': file = optarg; break;
         case 'h': spec_resources_free(&flags); return command_help("update");
-        default: spec_resources_free(&flags); return unknown_option("update", argc, argv);
+        default: spec_resources_free(&flags); return bad_option("update", argc, argv);
         }
         if (!ok) {
             spec_resources_free(&flags);
@@ -352,7 +331,7 @@ int cmd_update(struct nook_globals *g, int argc, char **argv, struct nook_error 
         any = true;
     }
     const char *id;
-    int r = id_operand("update", argc, argv, 0, &id);
+    int r = take_id("update", argc, argv, 0, &id);
     if (r == 0 && !any)
         r = usage_error("update", "update: nothing to change (give -r FILE or a limit option)", NULL);
     if (r == 0 && file && (flags.memory.has_limit || flags.cpu.has_quota || flags.pids.has_limit ||
@@ -499,10 +478,10 @@ int cmd_events(struct nook_globals *g, int argc, char **argv, struct nook_error 
         else if (ch == 'i' && (parse_duration_ms(optarg, &interval) < 0 || interval <= 0))
             return usage_error("events", "--interval needs a duration like 5s, not \"%s\"", optarg);
         else if (ch != 'i')
-            return ch == 'h' ? command_help("events") : unknown_option("events", argc, argv);
+            return ch == 'h' ? command_help("events") : bad_option("events", argc, argv);
     }
     const char *id;
-    int r = id_operand("events", argc, argv, 0, &id);
+    int r = take_id("events", argc, argv, 0, &id);
     if (r)
         return r;
     struct container c;

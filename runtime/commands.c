@@ -20,27 +20,6 @@
 #include "../cgroup/cgroup.h"
 #include "../security/security.h"
 
-/* Every command that names a container takes exactly one ID operand (kill
- * may add a signal). */
-static int take_id(const char *cmd, int argc, char **argv, int extra_max, const char **id)
-{
-    int left = argc - optind;
-    if (left < 1)
-        return usage_error(cmd, "%s: missing container ID", cmd);
-    if (left > 1 + extra_max)
-        return usage_error(cmd, "%s: too many arguments", cmd);
-    *id = argv[optind];
-    nook_current_id = *id;
-    if (!**id || strchr(*id, '/') || !strcmp(*id, ".") || !strcmp(*id, ".."))
-        return usage_error(cmd, "invalid container ID \"%s\"", *id);
-    return 0;
-}
-
-static int bad_option(const char *cmd, int argc, char **argv)
-{
-    return usage_error(cmd, "unknown or incomplete option \"%s\"", argv[optind - 1 < argc ? optind - 1 : argc - 1]);
-}
-
 /* ---- create / run ---- */
 
 static int parse_create_opts(const char *cmd, int argc, char **argv, struct create_opts *o,
@@ -219,7 +198,11 @@ static int reap(pid_t init)
 /* Foreground: pass signals on, proxy the terminal, wait for init. */
 static int wait_foreground(const struct created *cr, const sigset_t *set, struct nook_error *err)
 {
-    int sfd = signalfd(-1, set, SFD_CLOEXEC);
+    /* console_proxy reads SIGWINCH itself (to resize the pty). */
+    sigset_t ours = *set;
+    if (cr->master >= 0)
+        sigdelset(&ours, SIGWINCH);
+    int sfd = signalfd(-1, &ours, SFD_CLOEXEC);
     if (sfd < 0)
         return nook_error_sys(err, "signalfd");
     int status = reap(cr->init);

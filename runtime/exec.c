@@ -319,7 +319,11 @@ static int exit_status(int ws)
 /* Pass signals on and wait for the process; proxy the pty if we hold it. */
 static int wait_process(pid_t pid, int master, const sigset_t *set, struct nook_error *err)
 {
-    int sfd = signalfd(-1, set, SFD_CLOEXEC);
+    /* console_proxy reads SIGWINCH itself (to resize the pty). */
+    sigset_t ours = *set;
+    if (master >= 0)
+        sigdelset(&ours, SIGWINCH);
+    int sfd = signalfd(-1, &ours, SFD_CLOEXEC);
     if (sfd < 0)
         return nook_error_sys(err, "signalfd");
     int ws;

@@ -28,7 +28,7 @@ const char *const hook_kind_names[SPEC_HOOK_KINDS] = {
  * may block signals it reads from a signalfd), no fds of nook's leaking into
  * the hook, then exec. On failure the errno goes up the exec-error pipe. */
 static void __attribute__((noreturn))
-hook_child(const struct spec_hook *h, int stdin_fd, int errfd)
+hook_child(const struct spec_hook *h, const char *bundle, int stdin_fd, int errfd)
 {
     sigset_t none;
     sigemptyset(&none);
@@ -42,6 +42,10 @@ hook_child(const struct spec_hook *h, int stdin_fd, int errfd)
         rc = sigprocmask(SIG_SETMASK, &none, NULL);
     if (rc >= 0)
         rc = process_cloexec_from(STDERR_FILENO + 1, &ignored);
+    /* Hooks run in the bundle, as runc runs them; a hook run inside the
+     * container after pivot_root cannot see it and keeps "/". */
+    if (rc >= 0 && bundle && chdir(bundle) < 0 && chdir("/") < 0)
+        rc = -1;
     if (rc >= 0) {
         /* args[0] is argv[0]; without args the path stands in, as runc. */
         char *default_argv[] = {h->path, NULL};
@@ -231,7 +235,7 @@ static enum hook_wait feed_and_wait_nosigpipe(struct child_watch *w, int *status
     return r;
 }
 
-static int hook_run_one(const char *kind, const struct spec_hook *h, const char *json,
+static int hook_run_one(const char *kind, const struct spec_hook *h, const char *bundle, const char *json,
                         struct nook_error *err)
 {
     char *what = xasprintf("%s hook %s", kind, h->path);
@@ -257,7 +261,7 @@ static int hook_run_one(const char *kind, const struct spec_hook *h, const char 
         goto out_what;
     }
     if (pid == 0)
-        hook_child(h, in[0], ex[1]);
+        hook_child(h, bundle, in[0], ex[1]);
     close(in[0]);
     close(ex[1]);
 
@@ -319,9 +323,18 @@ int hooks_run(const struct spec *spec, enum spec_hook_kind kind, const struct no
     if (!json)
         return nook_error_set(err, 0, "%s hooks: encode the container state",
                               hook_kind_names[kind]);
+    /* runtime.md: a failing poststart or poststop hook is a warning and the
+     * remaining hooks still run; any other failure stops the list. */
+    bool keep_going = kind == SPEC_HOOK_POSTSTART || kind == SPEC_HOOK_POSTSTOP;
     int rc = 0;
-    for (size_t i = 0; i < list->n && rc == 0; i++)
-        rc = hook_run_one(hook_kind_names[kind], &list->v[i], json, err);
+    for (size_t i = 0; i < list->n && (rc == 0 || keep_going); i++) {
+        struct nook_error one;
+        if (hook_run_one(hook_kind_names[kind], &list->v[i], st->bundle, json, &one) < 0 &&
+            rc == 0) {
+            *err = one;
+            rc = -1;
+        }
+    }
     free(json);
     return rc;
 }

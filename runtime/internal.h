@@ -142,7 +142,10 @@ void nook_log(const struct nook_globals *g, const char *level, const char *fmt, 
  * its stdin, its own args/env, and its timeout (killed when it expires).
  * A hook that cannot run, exits non-zero, is killed or times out stops the
  * list: err says `<kind> hook <path>: exited with status 3` (kind as in
- * config.json: "prestart", "createRuntime", ...). */
+ * config.json: "prestart", "createRuntime", ...). poststart and poststop
+ * hooks all run even when one fails (runtime.md); err then holds the first
+ * failure, for the caller to warn about. Hooks run with the bundle as their
+ * working directory where they can see it. */
 int hooks_run(const struct spec *spec, enum spec_hook_kind kind,
               const struct nook_state *st, struct nook_error *err);
 extern const char *const hook_kind_names[SPEC_HOOK_KINDS];

@@ -8,53 +8,6 @@
 #include <string.h>
 #include <unistd.h>
 
-const char *nook_current_id;
-
-static const struct command commands[] = {
-    {"create", cmd_create, "create [--bundle DIR] [--pid-file F] [--console-socket PATH] [--no-pivot] [--preserve-fds N] ID", "create a container"},
-    {"start", cmd_start, "start ID", "start a created container"},
-    {"run", cmd_run, "run [-d] [--keep] [--bundle DIR] [--pid-file F] [--console-socket PATH] [--no-pivot] [--preserve-fds N] ID", "create and start a container"},
-    {"state", cmd_state, "state ID", "print the state of a container"},
-    {"kill", cmd_kill, "kill [--all] ID [SIGNAL]", "send a signal to a container's init (or all its processes)"},
-    {"delete", cmd_delete, "delete [--force] ID", "delete a container"},
-    {"list", cmd_list, "list [--quiet] [--format table|json]", "list containers"},
-    {"exec", cmd_exec, "exec [-t] [-d] [--console-socket P] [--cwd D] [-e K=V]... [-u UID[:GID]] [--process FILE] [--pid-file F] [--preserve-fds N] ID [CMD ARG...]", "run a process in a container"},
-    {"ps", cmd_ps, "ps [--format table|json] ID", "list a container's processes"},
-    {"pause", cmd_pause, "pause ID", "freeze every process of a container"},
-    {"resume", cmd_resume, "resume ID", "thaw a paused container"},
-    {"update", cmd_update, "update [--memory N] [--memory-swap N] [--cpu-quota N] [--cpu-period N] [--cpu-share N] [--cpuset-cpus L] [--pids-limit N] [-r FILE] ID", "change a container's resource limits"},
-    {"events", cmd_events, "events [--stats] [--interval D] ID", "print a container's events and stats"},
-    {"spec", cmd_spec, "spec [--bundle DIR] [--rootless]", "write a default config.json"},
-    {"features", cmd_features, "features", "print what this build supports (OCI features JSON)"},
-};
-
-static void print_usage(FILE *f)
-{
-    fprintf(f, "usage: nook [--root DIR] [--log FILE] [--log-format text|json] [--debug] COMMAND [OPTIONS] ...\n\ncommands:\n");
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
-    fprintf(f, "\nnook COMMAND --help shows a command's options.\n");
-}
-
-int usage_error(const char *cmd, const char *fmt, const char *arg)
-{
-    fprintf(stderr, "nook: ");
-    fprintf(stderr, fmt, arg);
-    fputc('\n', stderr);
-    for (size_t i = 0; cmd && i < sizeof commands / sizeof commands[0]; i++)
-        if (!strcmp(commands[i].name, cmd))
-            fprintf(stderr, "usage: nook %s\n", commands[i].usage);
-    return 2;
-}
-
-int command_help(const char *cmd)
-{
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (!strcmp(commands[i].name, cmd))
-            printf("usage: nook %s\n\n%s\n", commands[i].usage, commands[i].summary);
-    return 0;
-}
-
 static const char *default_root(void)
 {
     static char buf[4096];
@@ -111,7 +64,7 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *name = argv[optind];
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+    for (size_t i = 0; i < n_commands; i++) {
         if (strcmp(commands[i].name, name))
             continue;
         struct nook_error err = {0};

@@ -167,9 +167,13 @@ int sec_caps_set_ambient(uint64_t ambient, struct nook_error *err)
         if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, (unsigned long)cap, 0, 0) < 0) {
             int e = errno;
             char name[SEC_CAP_NAME_MAX];
-            /* The kernel only raises what is both permitted and inheritable. */
-            return nook_error_set(err, e, "raise ambient capability %s (it must also be "
-                                  "permitted and inheritable)", sec_cap_name(cap, name));
+            /* The kernel only raises what is both permitted and inheritable.
+             * runc's default spec lists ambient caps without inheritable ones
+             * and runc only warns: skip them likewise, so those bundles run. */
+            if (e == EPERM)
+                continue;
+            return nook_error_set(err, e, "raise ambient capability %s",
+                                  sec_cap_name(cap, name));
         }
     }
     return 0;

@@ -39,18 +39,18 @@ int security_set_no_new_privs(const struct spec_process *p, struct nook_error *e
 /* Apply apparmorProfile / selinuxLabel for the next execve, when set. */
 int security_set_lsm_labels(const struct spec_process *p, struct nook_error *err);
 
-/* Build and load the filter. With a NOTIFY action *notify_fd gets the
- * listener fd (else -1). Without no_new_privileges this needs CAP_SYS_ADMIN,
+/* Build and load the filter. With a NOTIFY rule *notify_fd gets the
+ * listener fd (else -1, also when every NOTIFY rule names syscalls this
+ * libseccomp does not know). Without no_new_privileges this needs CAP_SYS_ADMIN,
  * as the kernel requires. */
 int security_load_seccomp(const struct spec_seccomp *s, const struct spec_process *p,
                           int *notify_fd, struct nook_error *err);
 
 /* Some rule uses SCMP_ACT_NOTIFY: security_load_seccomp() will hand back a
- * listener fd that must reach the agent. Between loading the filter and the
- * agent having that fd, the process may only use syscalls that cannot be
- * notified: security_validate() rejects SCMP_ACT_NOTIFY for "write" and
- * "sendmsg" (pass the fd to the parent with sendmsg(SCM_RIGHTS) and let the
- * parent call security_send_notify_fd()). */
+ * listener fd that must reach the agent. Until the agent has it, the
+ * process must not make a notified syscall: security_validate() rejects
+ * SCMP_ACT_NOTIFY for the ones security_send_notify_fd() needs (brk, mmap,
+ * socket, connect, sendmsg, sendto) and for write (error reports). */
 bool security_seccomp_uses_notify(const struct spec_seccomp *s);
 
 /* Send the seccomp notify fd and the container state (with

@@ -6,10 +6,12 @@
 #include <stdio.h>
 #include <string.h>
 
-/* After the filter is loaded the runtime still has to hand the listener fd
- * on (sendmsg) and may report an error (write): notifying those would wait
- * for an agent that has not got the fd yet. */
-static const char *const never_notified[] = {"write", "sendmsg", NULL};
+/* After the filter is loaded the process still hands the listener fd to
+ * the agent (security_send_notify_fd: memory for the JSON, socket, connect,
+ * sendmsg) and may report an error (write): notifying any of those would
+ * wait for an agent that has not got the fd yet. */
+static const char *const never_notified[] = {"write",  "sendmsg", "sendto", "socket",
+                                             "connect", "brk",    "mmap",   NULL};
 
 static bool takes_errno(enum spec_seccomp_action a)
 {

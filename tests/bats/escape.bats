@@ -212,11 +212,16 @@ check_cwd_result() {
 	fi
 }
 
-@test "CVE-2025-52881: a sysctl is not written through a tmpfs over /proc/sys" {
-	add_mount /proc/sys tmpfs tmpfs '[]'
+@test "CVE-2025-52881: a sysctl is not written into a directory mounted over /proc/sys" {
+	mkdir -p "$BUNDLE/fakesys/net/ipv4"
+	echo fake-original >"$BUNDLE/fakesys/net/ipv4/ip_forward"
+	add_mount /proc/sys bind "$BUNDLE/fakesys" '["rbind"]'
+	# A read-only /proc/sys would stop the write by chance.
+	cfg '.linux.readonlyPaths -= ["/proc/sys"]'
 	cfg '.linux.sysctl = {"net.ipv4.ip_forward": "1"} | .process.args = ["sleep", "60"]'
 	try_create "$ID"
 	echo "$output" >&2
+	[ "$(cat "$BUNDLE/fakesys/net/ipv4/ip_forward")" = fake-original ]
 	if [ "$status" -ne 0 ]; then
 		[[ "$output" == *'linux.sysctl["net.ipv4.ip_forward"]'* ]]
 	else

@@ -721,19 +721,24 @@ static void test_console_proxy_tty(void)
     }
     CHECK(resized);
 
-    CHECK(write(c_s, "tail", 4) == 4);
-    usleep(100000);
+    /* More output than one read takes, queued while the proxy is stopped,
+     * then `stop`: all of it must come out before the proxy returns. */
+    int status = 0;
+    CHECK(kill(pid, SIGSTOP) == 0 && waitpid(pid, &status, WUNTRACED) == pid);
+    static char big[10000], back[sizeof big + 1];
+    memset(big, 't', sizeof big);
+    CHECK(write(c_s, big, sizeof big) == (ssize_t)sizeof big);
     CHECK(write(stop[1], "s", 1) == 1);
-    memset(buf, 0, sizeof buf);
+    usleep(100000);
+    CHECK(kill(pid, SIGCONT) == 0);
     size_t got = 0;
-    while (got < sizeof buf - 1 && wait_readable(out[0], 5000)) {
-        ssize_t n = read(out[0], buf + got, sizeof buf - 1 - got);
+    while (got < sizeof back && wait_readable(out[0], 5000)) {
+        ssize_t n = read(out[0], back + got, sizeof back - got);
         if (n <= 0)
             break;
         got += (size_t)n;
     }
-    CHECK_STR(buf, "tail");
-    int status = 0;
+    CHECK(got == sizeof big && memcmp(back, big, sizeof big) == 0);
     pid_t r = 0;
     for (int i = 0; i < 500 && r == 0; i++) {
         r = waitpid(pid, &status, WNOHANG);

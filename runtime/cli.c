@@ -1,0 +1,76 @@
+/* The command table and the usage texts; shared by main() and the
+ * commands (kept out of main.c so unit tests can link the commands). */
+#include "commands.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+const char *nook_current_id;
+
+const struct command commands[] = {
+    {"create", cmd_create, "create [--bundle DIR] [--pid-file F] [--console-socket PATH] [--no-pivot] [--preserve-fds N] ID", "create a container"},
+    {"start", cmd_start, "start ID", "start a created container"},
+    {"run", cmd_run, "run [-d] [--keep] [--bundle DIR] [--pid-file F] [--console-socket PATH] [--no-pivot] [--preserve-fds N] ID", "create and start a container"},
+    {"state", cmd_state, "state ID", "print the state of a container"},
+    {"kill", cmd_kill, "kill [--all] ID [SIGNAL]", "send a signal to a container's init (or all its processes)"},
+    {"delete", cmd_delete, "delete [--force] ID", "delete a container"},
+    {"list", cmd_list, "list [--quiet] [--format table|json]", "list containers"},
+    {"exec", cmd_exec, "exec [-t] [-d] [--console-socket P] [--cwd D] [-e K=V]... [-u UID[:GID]] [--process FILE] [--pid-file F] [--preserve-fds N] ID [CMD ARG...]", "run a process in a container"},
+    {"ps", cmd_ps, "ps [--format table|json] ID", "list a container's processes"},
+    {"pause", cmd_pause, "pause ID", "freeze every process of a container"},
+    {"resume", cmd_resume, "resume ID", "thaw a paused container"},
+    {"update", cmd_update, "update [--memory N] [--memory-swap N] [--cpu-quota N] [--cpu-period N] [--cpu-share N] [--cpuset-cpus L] [--pids-limit N] [-r FILE] ID", "change a container's resource limits"},
+    {"events", cmd_events, "events [--stats] [--interval D] ID", "print a container's events and stats"},
+    {"spec", cmd_spec, "spec [--bundle DIR] [--rootless]", "write a default config.json"},
+    {"features", cmd_features, "features", "print what this build supports (OCI features JSON)"},
+};
+
+const size_t n_commands = sizeof commands / sizeof commands[0];
+
+void print_usage(FILE *f)
+{
+    fprintf(f, "usage: nook [--root DIR] [--log FILE] [--log-format text|json] [--debug] COMMAND [OPTIONS] ...\n\ncommands:\n");
+    for (size_t i = 0; i < n_commands; i++)
+        fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\nnook COMMAND --help shows a command's options.\n");
+}
+
+int usage_error(const char *cmd, const char *fmt, const char *arg)
+{
+    fprintf(stderr, "nook: ");
+    fprintf(stderr, fmt, arg);
+    fputc('\n', stderr);
+    for (size_t i = 0; cmd && i < n_commands; i++)
+        if (!strcmp(commands[i].name, cmd))
+            fprintf(stderr, "usage: nook %s\n", commands[i].usage);
+    return 2;
+}
+
+int command_help(const char *cmd)
+{
+    for (size_t i = 0; i < n_commands; i++)
+        if (!strcmp(commands[i].name, cmd))
+            printf("usage: nook %s\n\n%s\n", commands[i].usage, commands[i].summary);
+    return 0;
+}
+
+int take_id(const char *cmd, int argc, char **argv, int extra_max, const char **id)
+{
+    int left = argc - optind;
+    if (left < 1)
+        return usage_error(cmd, "%s: missing container ID", cmd);
+    if (extra_max >= 0 && left > 1 + extra_max)
+        return usage_error(cmd, "%s: too many arguments", cmd);
+    *id = argv[optind];
+    nook_current_id = *id;
+    if (!**id || strchr(*id, '/') || !strcmp(*id, ".") || !strcmp(*id, ".."))
+        return usage_error(cmd, "invalid container ID \"%s\"", *id);
+    return 0;
+}
+
+int bad_option(const char *cmd, int argc, char **argv)
+{
+    return usage_error(cmd, "unknown or incomplete option \"%s\"",
+                       argv[optind - 1 < argc ? optind - 1 : argc - 1]);
+}
