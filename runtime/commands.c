@@ -110,7 +110,8 @@ int cmd_create(struct nook_globals *g, int argc, char **argv, struct nook_error 
     int r = parse_create_opts("create", argc, argv, &o, &bundle);
     if (r)
         return r < 0 ? 0 : r;
-    o.preserve_fds += listen_fds_for_us();
+    o.listen_fds = listen_fds_for_us();
+    o.preserve_fds += o.listen_fds;
     char *abs_bundle = NULL, *json = NULL;
     size_t len;
     struct spec spec;
@@ -288,7 +289,8 @@ int cmd_run(struct nook_globals *g, int argc, char **argv, struct nook_error *er
     int r = parse_create_opts("run", argc, argv, &o, &bundle);
     if (r)
         return r < 0 ? 0 : r;
-    o.preserve_fds += listen_fds_for_us();
+    o.listen_fds = listen_fds_for_us();
+    o.preserve_fds += o.listen_fds;
     sigset_t set, old;
     forwarded_signals(&set);
     if (!o.detach)

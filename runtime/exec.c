@@ -291,23 +291,9 @@ static _Noreturn void exec_child(struct exec_ctx *x)
         if (x->console_sock >= 0)
             close(x->console_sock);
     }
-    umask(p->user.has_umask ? p->user.umask : 022);
-    if (process_enter_cwd(p, &err) < 0)
+    if (process_set_rlimits(p, &err) < 0)
         child_fail(x, &err);
-    if (process_set_rlimits(p, &err) < 0 ||
-        security_set_lsm_labels(p, &err) < 0 || security_set_user_and_caps(p, &err) < 0 ||
-        security_set_no_new_privs(p, &err) < 0 ||
-        process_cloexec_from(3 + x->o->preserve_fds, &err) < 0)
-        child_fail(x, &err);
-    char **env = process_build_env(p, 0);
-    if (x->spec->has_seccomp) {
-        int notify_fd = -1;
-        if (security_load_seccomp(&x->spec->seccomp, p, &notify_fd, &err) < 0)
-            child_fail(x, &err);
-        if (notify_fd >= 0 && security_send_notify_fd(&x->spec->seccomp, notify_fd, &x->c->st, &err) < 0)
-            child_fail(x, &err);
-    }
-    process_exec(p, env, &err);
+    process_finish_and_exec(x->spec, p, &x->c->st, x->o->preserve_fds, 0, &err);
     child_fail(x, &err);
 }
 

@@ -177,44 +177,21 @@ static int wait_for_start(struct create_ctx *x, struct nook_error *err)
     return 0;
 }
 
+/* A missing process.cwd is created, as runc does, while we are still root
+ * in the container (after pivot_root: the path is the container's). */
+static int make_cwd(const struct spec_process *p, struct nook_error *err)
+{
+    struct stat sb;
+    if (stat(p->cwd, &sb) == 0)
+        return 0;
+    return mkdir_p(p->cwd, 0755, err);
+}
+
 static int set_personality(const struct spec *s, struct nook_error *err)
 {
     if (s->has_personality && personality(s->personality) < 0)
         return nook_error_sys(err, "set linux.personality");
     return 0;
-}
-
-static int exec_process(struct create_ctx *x, struct nook_error *err)
-{
-    struct spec_process *p = &x->spec->process;
-    int listen_fds = x->o->preserve_fds;
-    umask(p->user.has_umask ? p->user.umask : 022);
-    if (process_enter_cwd(p, err) < 0 || security_set_lsm_labels(p, err) < 0 ||
-        security_set_user_and_caps(p, err) < 0 || security_set_no_new_privs(p, err) < 0)
-        return -1;
-    char **env = process_build_env(p, listen_fds);
-    if (process_cloexec_from(3 + x->o->preserve_fds, err) < 0) {
-        process_env_free(env);
-        return -1;
-    }
-    if (x->spec->has_seccomp) {
-        int notify_fd = -1;
-        if (security_load_seccomp(&x->spec->seccomp, p, &notify_fd, err) < 0) {
-            process_env_free(env);
-            return -1;
-        }
-        if (notify_fd >= 0) {
-            int r = security_send_notify_fd(&x->spec->seccomp, notify_fd, &x->st, err);
-            close(notify_fd);
-            if (r < 0) {
-                process_env_free(env);
-                return -1;
-            }
-        }
-    }
-    process_exec(p, env, err);
-    process_env_free(env);
-    return -1;
 }
 
 _Noreturn void init_main(struct create_ctx *x)
@@ -259,7 +236,7 @@ _Noreturn void init_main(struct create_ctx *x)
     struct rootfs_opts ro = {.userns = x->new_userns || x->joined_userns,
                              .no_pivot = x->o->no_pivot};
     if (ns_set_hostname(x->spec, &err) < 0 || rootfs_mount(x->spec, &x->plan, &ro, &err) < 0 ||
-        run_create_hooks(x, &err) < 0 || rootfs_pivot(x->spec, &x->plan, &ro, &err) < 0 ||
+        run_create_hooks(x, &err) < 0 || rootfs_pivot(x->spec, &x->plan, &ro, &err) < 0 || make_cwd(&x->spec->process, &err) < 0 ||
         ns_apply_sysctl(x->spec, &err) < 0 || set_personality(x->spec, &err) < 0 ||
         process_set_rlimits(&x->spec->process, &err) < 0 || setup_console(x, &err) < 0)
         fail(x, &err);
@@ -269,9 +246,11 @@ _Noreturn void init_main(struct create_ctx *x)
         fail(x, &err);
     if (wait_for_start(x, &err) < 0)
         fail(x, &err);
-    x->st.status = NOOK_STATUS_RUNNING;
+    /* startContainer hooks see the container still "created" (as runc). */
     if (hooks_run(x->spec, SPEC_HOOK_START_CONTAINER, &x->st, &err) < 0)
         fail(x, &err);
-    exec_process(x, &err);
+    x->st.status = NOOK_STATUS_RUNNING;
+    process_finish_and_exec(x->spec, &x->spec->process, &x->st, x->o->preserve_fds,
+                            x->o->listen_fds, &err);
     fail(x, &err);
 }

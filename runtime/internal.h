@@ -67,7 +67,8 @@ struct create_opts {
     const char *pid_file;
     const char *console_socket;
     bool no_pivot;
-    int preserve_fds;
+    int preserve_fds; /* fds kept from 3 on: socket activation's, then --preserve-fds */
+    int listen_fds;   /* of those, the LISTEN_FDS ones (the container gets LISTEN_FDS=N) */
     bool run;        /* `run`: start right after create */
     bool detach;     /* `run -d` */
     bool keep;       /* `run --keep`: do not delete after a foreground run */
@@ -168,6 +169,17 @@ int console_setup(const struct spec_process *p, int *master, struct nook_error *
  * readable; our stdin is put in raw mode while it is a tty (restored on
  * return), and window size changes (SIGWINCH) are forwarded. */
 int console_proxy(int master, int stop_fd, struct nook_error *err);
+
+/* ---- the end of a container process's setup (runtime/finish.c) ---- */
+
+/* umask, process.cwd, LSM labels, seccomp (before the capability drop when
+ * no_new_privileges is off, else last), user and capabilities,
+ * no_new_privileges, every fd from 3 + keep_fds close-on-exec, execve of
+ * process.args with LISTEN_FDS set when listen_fds > 0. Returns only on
+ * error. */
+int process_finish_and_exec(const struct spec *spec, const struct spec_process *p,
+                            const struct nook_state *st, int keep_fds, int listen_fds,
+                            struct nook_error *err);
 
 /* ---- process setup (runtime/process.c) ---- */
 

@@ -53,6 +53,8 @@ all_hooks() {
 	wait_file "$ROOTFS/startContainer.json"
 	grep -qx startContainer "$HOOKLOG"
 	[ ! -e "$ROOTFS/poststop.json" ]
+	# The process writes its line after start returns: wait for it.
+	for ((i = 0; i < 250; i++)); do grep -qx process "$HOOKLOG" && break; sleep 0.02; done
 	run -0 nook delete -f "$ID"
 	[ "$(tail -n 1 "$HOOKLOG")" = poststop ]
 	[ "$(grep -c . "$HOOKLOG")" -eq 7 ]

@@ -104,6 +104,34 @@ MOUNT_LINE='ml() { awk -v d="$1" "\$5 == d" /proc/self/mountinfo | tail -n 1; }'
 	[ "$output" = host-data ]
 }
 
+@test "rbind carries submounts along, bind does not" {
+	mkdir -p "$DATA/sub"
+	# A submount of our own under the test dir (teardown would catch a leak).
+	mount -t tmpfs -o size=1m tmpfs "$DATA/sub"
+	echo in-submount >"$DATA/sub/f"
+	add_mount /r bind "$DATA" '["rbind"]'
+	add_mount /b bind "$DATA" '["bind"]'
+	run_container 'cat /r/sub/f; ls /b/sub | wc -l'
+	umount "$DATA/sub"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = in-submount ]
+	[ "${lines[1]}" = 0 ]
+}
+
+@test "a cgroup2 mount shows the container's cgroup" {
+	# Only where the host has a cgroup v2 hierarchy (hybrid or unified).
+	[ -n "$(cgroup2_mount)" ] || skip "no cgroup2 hierarchy on this host"
+	cfg '.mounts = [.mounts[] | select(.destination != "/sys/fs/cgroup")]
+	   | .mounts += [{destination: "/sys/fs/cgroup", type: "cgroup2", source: "cgroup2", options: ["nosuid", "noexec", "nodev", "ro"]}]'
+	add_namespace cgroup
+	run_container 'awk "\$5 == \"/sys/fs/cgroup\"" /proc/self/mountinfo; cat /proc/self/cgroup; ls /sys/fs/cgroup/cgroup.procs'
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == *" - cgroup2 "* ]]
+	# In its own cgroup namespace the container's cgroup is "/".
+	grep -qx '0::/' <<<"$output"
+	grep -qx /sys/fs/cgroup/cgroup.procs <<<"$output"
+}
+
 @test "nosuid, nodev, noexec show in the mount's options" {
 	add_mount /data bind "$DATA" '["bind", "nosuid", "nodev", "noexec"]'
 	cp "$ROOTFS/bin/busybox" "$DATA/busybox"

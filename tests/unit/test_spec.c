@@ -493,8 +493,9 @@ static void test_example_config(void)
     CHECK(s.process.no_new_privileges);
     CHECK_STR(s.root.path, "rootfs");
     CHECK(s.n_namespaces == 6 && spec_find_namespace(&s, SPEC_NS_CGROUP));
-    CHECK(s.resources.memory.limit == 256 * 1024 * 1024);
-    CHECK(s.resources.pids.limit == 100 && s.resources.cpu.shares == 512);
+    /* No resources: the example must run on hosts without cgroup v2
+     * controllers (such as the hybrid CI host); tests/vm covers limits. */
+    CHECK(!s.has_resources);
     CHECK(s.annotations.n > 0);
     spec_free(&s);
 }
