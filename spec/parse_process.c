@@ -55,8 +55,9 @@ static int parse_user(json_t *o, const char *path, struct spec_user *u, struct n
     if (!uo)
         return 0;
     int64_t uid = 0, gid = 0, umask = 0;
-    if (sp_int(uo, "uid", up, 0, ID_MAX, &uid, NULL, err) < 0 ||
-        sp_int(uo, "gid", up, 0, ID_MAX, &gid, NULL, err) < 0 ||
+    /* config.md: uid and gid are REQUIRED in a POSIX user. */
+    if (sp_require(uo, "uid", up, err) < 0 || sp_int(uo, "uid", up, 0, ID_MAX, &uid, NULL, err) < 0 ||
+        sp_require(uo, "gid", up, err) < 0 || sp_int(uo, "gid", up, 0, ID_MAX, &gid, NULL, err) < 0 ||
         sp_int(uo, "umask", up, 0, 0777, &umask, &u->has_umask, err) < 0 ||
         sp_string(uo, "username", up, &u->username, err) < 0)
         return -1;
@@ -167,7 +168,7 @@ int sp_parse_process(json_t *o, const char *path, struct spec_process *p,
     if (!json_is_array(args) || json_array_size(args) == 0)
         return sp_err(err, ap, "must be a non-empty array of strings");
     if (sp_strv(o, "args", path, &p->args, err) < 0)
-        return sp_err(err, ap, "must be a non-empty array of strings");
+        return -1; /* names the element: process.args[1]: must be a string */
 
     int64_t oom = 0;
     if (sp_bool(o, "terminal", path, &p->terminal, NULL, err) < 0 ||

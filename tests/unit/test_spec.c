@@ -524,7 +524,7 @@ static void test_load_files(void)
 
     struct spec_process p;
     char *proc = write_temp("{\"args\": [\"ps\", \"aux\"], \"cwd\": \"/tmp\", \"env\": [\"A=B\"],"
-                            " \"user\": {\"uid\": 5}, \"terminal\": false}");
+                            " \"user\": {\"uid\": 5, \"gid\": 5}, \"terminal\": false}");
     CHECK(spec_process_load(proc, &p, &err) == 0);
     CHECK_STR(p.args.v[1], "aux");
     CHECK_STR(p.cwd, "/tmp");
