@@ -15,6 +15,26 @@
 #define FIRST_MOUNT_FLAGS(f) \
     ((f) & ~(unsigned long)(MS_BIND | MS_REC | MS_REMOUNT | ROOTFS_PROPAGATION_FLAGS))
 
+/* In a user namespace the kernel locks the flags a mount had where it came
+ * from (ro, nosuid, nodev, noexec): a remount may add them, never clear
+ * them. A refused remount that asked for that says which flag. */
+static int remount_error(int fd, const char *dest, unsigned long clear, struct nook_error *err)
+{
+    int e = errno;
+    static const struct {
+        unsigned long flag;
+        const char *name;
+    } locked[] = {{MS_RDONLY, "ro"}, {MS_NOSUID, "nosuid"}, {MS_NODEV, "nodev"},
+                  {MS_NOEXEC, "noexec"}};
+    long cur = rootfs_mount_flags_of(fd);
+    for (size_t i = 0; e == EPERM && cur >= 0 && i < sizeof locked / sizeof locked[0]; i++)
+        if ((unsigned long)cur & clear & locked[i].flag)
+            return nook_error_set(err, e, "remount %s: its source is mounted %s, which only root "
+                                  "may clear (in a user namespace the flag is locked)",
+                                  dest, locked[i].name);
+    return nook_error_set(err, e, "remount %s with its options", dest);
+}
+
 int rootfs_bind_onto(const char *src, int rootfd, const char *dest, bool recursive,
                      unsigned long set, unsigned long clear, struct nook_error *err)
 {
@@ -42,7 +62,7 @@ int rootfs_bind_onto(const char *src, int rootfd, const char *dest, bool recursi
     if (rootfs_remount_flags(fd, set, clear, &flags) < 0)
         rc = nook_error_sys(err, "remount %s: read its flags", dest);
     else if (rootfs_mount_change(NULL, target, flags) < 0)
-        rc = nook_error_sys(err, "remount %s with its options", dest);
+        rc = remount_error(fd, dest, clear, err);
     close(fd);
     return rc;
 }

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -177,14 +179,69 @@ static int wait_for_start(struct create_ctx *x, struct nook_error *err)
     return 0;
 }
 
+/* The directory prefix names, opened in the container root without going
+ * through a magic link; -1 with errno set. */
+static int open_dir_in_root(int rootfd, const char *prefix)
+{
+    struct open_how how = {
+        .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+        .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+    };
+    long fd;
+    do
+        fd = syscall(SYS_openat2, rootfd, prefix, &how, sizeof how);
+    while (fd < 0 && (errno == EAGAIN || errno == EINTR));
+    return (int)fd;
+}
+
 /* A missing process.cwd is created, as runc does, while we are still root
- * in the container (after pivot_root: the path is the container's). */
+ * in the container (after pivot_root: the path is the container's). Each
+ * missing component is made in its parent as resolved in the root without
+ * magic links: a plain mkdir -p would follow "/proc/self/fd/N/..." (an fd of
+ * nook's caller, still open) or "/proc/1/root/..." (no pid namespace) and
+ * make the directory on the host (CVE-2024-21626). */
 static int make_cwd(const struct spec_process *p, struct nook_error *err)
 {
+    /* Only whether it exists: where it leads is checked once we are in it
+     * (process_enter_cwd). */
     struct stat sb;
     if (stat(p->cwd, &sb) == 0)
         return 0;
-    return mkdir_p(p->cwd, 0755, err);
+    int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (rootfd < 0)
+        return nook_error_sys(err, "open / to create process.cwd");
+    char *prefix = xstrdup(p->cwd);
+    int rc = 0;
+    for (char *end = prefix + 1; rc == 0; end++) {
+        if (*end != '/' && *end != '\0')
+            continue;
+        char c = *end;
+        *end = '\0';
+        int dir = open_dir_in_root(rootfd, prefix);
+        if (dir < 0 && errno == ENOENT) {
+            char *slash = strrchr(prefix, '/');
+            *slash = '\0';
+            int parent = open_dir_in_root(rootfd, slash == prefix ? "/" : prefix);
+            *slash = '/';
+            if (parent >= 0) {
+                if (mkdirat(parent, slash + 1, 0755) < 0 && errno != EEXIST)
+                    rc = nook_error_sys(err, "create process.cwd %s: mkdir %s", p->cwd, prefix);
+                close(parent);
+                if (rc == 0)
+                    dir = open_dir_in_root(rootfd, prefix);
+            }
+        }
+        if (rc == 0 && dir < 0)
+            rc = nook_error_sys(err, "create process.cwd %s: %s", p->cwd, prefix);
+        if (dir >= 0)
+            close(dir);
+        *end = c;
+        if (c == '\0')
+            break;
+    }
+    free(prefix);
+    close(rootfd);
+    return rc;
 }
 
 static int set_personality(const struct spec *s, struct nook_error *err)

@@ -8,8 +8,6 @@ load escape_helpers
 
 setup() {
 	nook_setup
-	# The attacks here do not depend on ambient capabilities.
-	cfg 'del(.process.capabilities.ambient)'
 	HOSTDIR=$BATS_TEST_TMPDIR/host
 	mkdir -p "$HOSTDIR"
 	echo host-only >"$HOSTDIR/HOST_MARKER"
@@ -122,6 +120,14 @@ check_cwd_result() {
 		check_cwd_result "$n"
 		nook delete -f "$ID" >/dev/null 2>&1 || true
 	done
+	# A missing cwd is created: never through such an fd on the host.
+	for n in 5 6; do
+		cfg '.process.cwd = $c' --arg c "/proc/self/fd/$n/made-by-nook"
+		run_container 'ls; cat HOST_MARKER 2>/dev/null; true' 5<"$HOSTDIR" 6<"$HOSTDIR"
+		check_cwd_result "$n"
+		nook delete -f "$ID" >/dev/null 2>&1 || true
+	done
+	[ "$(ls -A "$HOSTDIR")" = HOST_MARKER ]
 }
 
 @test "CVE-2024-21626: exec --cwd /proc/self/fd/N never lands outside the root" {

@@ -96,6 +96,22 @@ teardown() { nook_teardown; }
 	[ "$output" = "from-process-json 1000 /tmp" ]
 }
 
+@test "exec --process as a user without capabilities or noNewPrivileges, under seccomp" {
+	# Without no_new_privs the seccomp filter must be loaded while the
+	# process still has CAP_SYS_ADMIN, before the user change drops it.
+	nook delete -f "$ID"
+	cfg '.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW",
+	                       syscalls: [{names: ["kexec_load"], action: "SCMP_ACT_ERRNO"}]}'
+	run_detached "$ID"
+	local pj=$BATS_TEST_TMPDIR/process.json
+	jq -n '{terminal: false, user: {uid: 1000, gid: 1000}, args: ["id", "-u"],
+	        env: ["PATH=/bin:/usr/bin"], cwd: "/"}' >"$pj"
+	run -0 nook exec --process "$pj" "$ID"
+	[ "$output" = 1000 ]
+	run -0 nook exec -u 1000 "$ID" grep ^Seccomp: /proc/self/status
+	[[ "$output" == *2 ]]
+}
+
 @test "exec -d returns and the process runs on" {
 	try_detached exec -d "$ID" sh -c 'sleep 0.2; echo detached > /tmp/exec-d'
 	[ "$status" -eq 0 ]

@@ -213,3 +213,17 @@ teardown() { nook_teardown; }
 	[ "$status" -eq 1 ]
 	assert_nothing_left "$ID"
 }
+
+@test "a non-root process without noNewPrivileges still gets its seccomp filter" {
+	# Without no_new_privs the filter must be loaded while the process still
+	# has CAP_SYS_ADMIN, before the user change drops it (runc does so).
+	cfg '.process.noNewPrivileges = false
+	   | .process.user = {uid: 1000, gid: 1000}
+	   | .linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW",
+	                       syscalls: [{names: ["kexec_load"], action: "SCMP_ACT_ERRNO"}]}'
+	run_container 'id -u; grep -E "^(Seccomp|NoNewPrivs):" /proc/self/status'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 1000 ]
+	grep -qE '^Seccomp:\s+2$' <<<"$output"
+	grep -qE '^NoNewPrivs:\s+0$' <<<"$output"
+}

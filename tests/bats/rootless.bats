@@ -19,6 +19,7 @@ setup() {
 	# Everything the user touches lives in one directory it owns; the path
 	# down to it must be traversable.
 	RL_DIR=$BATS_TEST_TMPDIR/rl
+	RL_MOUNTS=()
 	RL_XDG=$RL_DIR/xdg
 	RL_BUNDLE=$RL_DIR/bundle
 	RL_STATE=$RL_XDG/$(is_runc && echo runc || echo nook)
@@ -42,12 +43,16 @@ setup() {
 }
 
 teardown() {
-	local id
+	local id m
 	if [ -n "${RL_NOOK:-}" ] && [ -d "${RL_STATE:-}" ]; then
 		for id in $(rl_nook list -q 2>/dev/null); do
 			rl_nook delete -f "$id" >/dev/null 2>&1 || true
 		done
 	fi
+	# Host mounts this test made itself.
+	for m in "${RL_MOUNTS[@]}"; do
+		umount "$m" || true
+	done
 	nook_teardown
 }
 
@@ -78,6 +83,16 @@ rl_cfg() {
 
 rl_cmd() {
 	rl_cfg '.process.args = ["sh", "-c", $c]' --arg c "$1"
+}
+
+# rl_detached COMMAND ARGS...: a command that leaves processes behind (create,
+# run -d, exec -d) with their stdio on files, not on bats' pipes; sets
+# $status and $output (its stderr) as `run` does.
+rl_detached() {
+	status=0
+	rl_nook "$@" </dev/null >>"$BATS_TEST_TMPDIR/detached.out" 2>"$BATS_TEST_TMPDIR/detached.err" 3>&- ||
+		status=$?
+	output=$(cat "$BATS_TEST_TMPDIR/detached.err")
 }
 
 # rl_state ID FIELD
@@ -135,7 +150,8 @@ rl_assert_nothing_left() {
 
 @test "rootless create, start, state, exec, kill, delete" {
 	rl_cfg '.process.args = ["sleep", "1000"]'
-	run -0 rl_nook create -b "$RL_BUNDLE" "$ID"
+	rl_detached create -b "$RL_BUNDLE" "$ID"
+	[ "$status" -eq 0 ]
 	[ "$(rl_state "$ID" status)" = created ]
 	local pid
 	pid=$(rl_state "$ID" pid)
@@ -158,7 +174,8 @@ rl_assert_nothing_left() {
 
 	# The exit status comes back; --pid-file names the exec'd process.
 	run -3 rl_nook exec "$ID" sh -c 'exit 3'
-	run -0 rl_nook exec -d --pid-file "$RL_DIR/exec.pid" "$ID" sleep 777
+	rl_detached exec -d --pid-file "$RL_DIR/exec.pid" "$ID" sleep 777
+	[ "$status" -eq 0 ]
 	local epid
 	epid=$(cat "$RL_DIR/exec.pid")
 	[ "$(tr '\0' ' ' <"/proc/$epid/cmdline")" = "sleep 777 " ]
@@ -177,9 +194,11 @@ rl_assert_nothing_left() {
 
 @test "rootless delete --force of a running container leaves nothing" {
 	rl_cfg '.process.args = ["sleep", "1000"]'
-	run -0 rl_nook run -d -b "$RL_BUNDLE" "$ID"
+	rl_detached run -d -b "$RL_BUNDLE" "$ID"
+	[ "$status" -eq 0 ]
 	rl_wait_status "$ID" running
-	run -0 rl_nook exec -d "$ID" sleep 999
+	rl_detached exec -d "$ID" sleep 999
+	[ "$status" -eq 0 ]
 	run -0 rl_nook delete --force "$ID"
 	rl_assert_nothing_left "$ID"
 	run ! pgrep -u "$RL_UID" -f "sleep 999"
@@ -272,5 +291,64 @@ rl_assert_nothing_left() {
 	}
 	run -0 rl_nook --debug run -b "$RL_BUNDLE" "$ID" </dev/null
 	[[ "$output" == *"without a cgroup of its own"* ]]
+	rl_assert_nothing_left "$ID"
+}
+
+@test "rootless: a bind mount keeps the flags its source has locked (nosuid, nodev, noexec)" {
+	nook_only "runc before 1.1.10 drops locked flags on the ro remount (EPERM)"
+	mkdir "$RL_DIR/locked"
+	mount -t tmpfs -o nosuid,nodev,noexec,mode=755 tmpfs "$RL_DIR/locked"
+	RL_MOUNTS+=("$RL_DIR/locked")
+	rl_cfg '.mounts += [{destination: "/locked", type: "bind", source: $s, options: ["bind", "ro"]}]' \
+		--arg s "$RL_DIR/locked"
+	rl_cmd 'grep " /locked " /proc/mounts'
+	run -0 rl_nook run -b "$RL_BUNDLE" "$ID" </dev/null
+	local opts
+	opts=$(echo "$output" | awk '{ print $4 }')
+	[[ ",$opts," == *,ro,* ]]
+	[[ ",$opts," == *,nosuid,* ]]
+	[[ ",$opts," == *,nodev,* ]]
+	[[ ",$opts," == *,noexec,* ]]
+	rl_assert_nothing_left "$ID"
+}
+
+@test "rootless: clearing a locked mount flag is refused, naming the flag" {
+	nook_only "nook's error message"
+	mkdir "$RL_DIR/locked"
+	mount -t tmpfs -o nosuid,mode=755 tmpfs "$RL_DIR/locked"
+	RL_MOUNTS+=("$RL_DIR/locked")
+	rl_cfg '.mounts += [{destination: "/locked", type: "bind", source: $s, options: ["bind", "suid"]}]' \
+		--arg s "$RL_DIR/locked"
+	run -1 rl_nook run -b "$RL_BUNDLE" "$ID" </dev/null
+	assert_one_error_line "/locked"
+	[[ "$output" == *"mounted nosuid"* ]]
+	rl_assert_nothing_left "$ID"
+}
+
+@test "rootless: a terminal through --console-socket, for the container and for exec" {
+	local bin
+	bin=$(recvtty_bin)
+	# The receiver runs as the user too: it owns the socket the runtime
+	# connects to.
+	as_user "$bin" "$RL_DIR/tty.sock" >"$RL_DIR/tty.out" 2>&1 &
+	track_bg $!
+	wait_exists "$RL_DIR/tty.sock"
+	rl_cfg '.process.terminal = true | .process.args = ["sh", "-c", "tty; id -u; sleep 1000"]'
+	rl_detached run -d --console-socket "$RL_DIR/tty.sock" -b "$RL_BUNDLE" "$ID"
+	[ "$status" -eq 0 ]
+	rl_wait_status "$ID" running
+	as_user "$bin" "$RL_DIR/tty2.sock" >"$RL_DIR/tty2.out" 2>&1 &
+	track_bg $!
+	wait_exists "$RL_DIR/tty2.sock"
+	run -0 rl_nook exec -t --console-socket "$RL_DIR/tty2.sock" "$ID" sh -c 'tty; id -u' </dev/null
+	local i
+	for ((i = 0; i < 250; i++)); do
+		grep -q '^0' "$RL_DIR/tty.out" && grep -q '^0' "$RL_DIR/tty2.out" && break
+		sleep 0.02
+	done
+	[ "$(tr -d '\r' <"$RL_DIR/tty.out" | head -2)" = "$(printf '/dev/pts/0\n0')" ]
+	[[ "$(tr -d '\r' <"$RL_DIR/tty2.out" | head -1)" == /dev/pts/* ]]
+	[ "$(tr -d '\r' <"$RL_DIR/tty2.out" | sed -n 2p)" = 0 ]
+	run -0 rl_nook delete -f "$ID"
 	rl_assert_nothing_left "$ID"
 }
