@@ -10,7 +10,7 @@
 # apart from the command's own, expected, failure.
 set -uo pipefail
 
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 repo=$(pwd)
 nook=${NOOK:-$repo/build/nook}
 build=${BUILD:-$(dirname "$nook")}

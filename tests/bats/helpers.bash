@@ -150,7 +150,7 @@ run_detached() {
 # Output files are named after the id (create, run) or "exec".
 try_detached() {
 	local id=${*: -1} out err
-	[ "$1" != exec ] || id=exec
+	[ "$1" != exec ] || id="exec"
 	out=$BATS_TEST_TMPDIR/$id.out
 	err=$BATS_TEST_TMPDIR/$id.err
 	status=0

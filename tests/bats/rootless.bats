@@ -340,7 +340,8 @@ rl_assert_nothing_left() {
 	as_user "$bin" "$RL_DIR/tty2.sock" >"$RL_DIR/tty2.out" 2>&1 &
 	track_bg $!
 	wait_exists "$RL_DIR/tty2.sock"
-	run -0 rl_nook exec -t --console-socket "$RL_DIR/tty2.sock" "$ID" sh -c 'tty; id -u' </dev/null
+	rl_detached exec -d -t --console-socket "$RL_DIR/tty2.sock" "$ID" sh -c 'tty; id -u'
+	[ "$status" -eq 0 ]
 	local i
 	for ((i = 0; i < 250; i++)); do
 		grep -q '^0' "$RL_DIR/tty.out" && grep -q '^0' "$RL_DIR/tty2.out" && break
