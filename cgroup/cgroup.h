@@ -114,16 +114,7 @@ int cgroup_apply_devices(const struct nook_cgroup *cg, const struct spec_device_
 /* What `events` reports, read from cpu.stat, memory.*, pids.* (fields whose
  * controller is not enabled stay 0 with has_* false). Limits read "max" are
  * UINT64_MAX. */
-struct cgroup_stats {
-    uint64_t cpu_usage_usec, cpu_user_usec, cpu_system_usec;
-    uint64_t cpu_nr_periods, cpu_nr_throttled, cpu_throttled_usec;
-    bool has_memory;
-    uint64_t memory_current, memory_max, memory_peak, swap_current, swap_max;
-    uint64_t memory_oom, memory_oom_kill; /* memory.events: oom, oom_kill */
-    bool has_pids;
-    uint64_t pids_current, pids_max;
-};
-int cgroup_read_stats(const struct nook_cgroup *cg, struct cgroup_stats *s,
+int cgroup_read_stats(const struct nook_cgroup *cg, struct nook_stats *s,
                       struct nook_error *err);
 
 #endif

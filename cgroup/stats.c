@@ -38,7 +38,7 @@ static uint64_t keyed(const char *text, const char *key)
     return 0;
 }
 
-int cgroup_read_stats(const struct nook_cgroup *cg, struct cgroup_stats *s,
+int cgroup_read_stats(const struct nook_cgroup *cg, struct nook_stats *s,
                       struct nook_error *err)
 {
     memset(s, 0, sizeof *s);

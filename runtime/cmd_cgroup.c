@@ -401,49 +401,11 @@ int parse_duration_ms(const char *s, long *ms)
 }
 
 /* The container id as a JSON string (ids are free text but for '/'). */
-static void print_json_string(const char *s)
+static void print_line(char *json)
 {
-    putchar('"');
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            printf("\\%c", *p);
-        else if (*p < 0x20)
-            printf("\\u%04x", *p);
-        else
-            putchar(*p);
-    }
-    putchar('"');
-}
-
-/* runc's stats event (types.Stats): cpu times in nanoseconds. */
-static void print_stats(const char *id, const struct cgroup_stats *s)
-{
-    printf("{\"type\":\"stats\",\"id\":");
-    print_json_string(id);
-    printf(",\"data\":{\"cpu\":{\"usage\":{\"total\":%" PRIu64 ",\"kernel\":%" PRIu64
-           ",\"user\":%" PRIu64 "},\"throttling\":{\"periods\":%" PRIu64
-           ",\"throttledPeriods\":%" PRIu64 ",\"throttledTime\":%" PRIu64 "}}",
-           s->cpu_usage_usec * 1000, s->cpu_system_usec * 1000, s->cpu_user_usec * 1000,
-           s->cpu_nr_periods, s->cpu_nr_throttled, s->cpu_throttled_usec * 1000);
-    if (s->has_memory)
-        printf(",\"memory\":{\"usage\":{\"limit\":%" PRIu64 ",\"usage\":%" PRIu64
-               ",\"max\":%" PRIu64 ",\"failcnt\":%" PRIu64 "},\"swap\":{\"limit\":%" PRIu64
-               ",\"usage\":%" PRIu64 "}}",
-               s->memory_max, s->memory_current, s->memory_peak, s->memory_oom, s->swap_max,
-               s->swap_current);
-    if (s->has_pids)
-        printf(",\"pids\":{\"current\":%" PRIu64 ",\"limit\":%" PRIu64 "}", s->pids_current,
-               s->pids_max == UINT64_MAX ? 0 : s->pids_max);
-    printf("}}\n");
+    printf("%s\n", json);
     fflush(stdout);
-}
-
-static void print_oom(const char *id)
-{
-    printf("{\"type\":\"oom\",\"id\":");
-    print_json_string(id);
-    printf("}\n");
-    fflush(stdout);
+    free(json);
 }
 
 /* Wait up to ms for memory.events to change (kernfs signals POLLPRI), so an
@@ -494,27 +456,27 @@ int cmd_events(struct nook_globals *g, int argc, char **argv, struct nook_error 
     memset(&c.st, 0, sizeof c.st);
     container_release(&c);
 
-    struct cgroup_stats s;
+    struct nook_stats s;
     r = cgroup_read_stats(&cg, &s, err);
     if (r == 0 && stats_once) {
-        print_stats(id, &s);
+        print_line(spec_event_stats_json(id, &s));
     } else if (r == 0) {
         uint64_t ooms = s.memory_oom_kill;
         int mfd = openat(cg.dirfd, "memory.events", O_RDONLY | O_CLOEXEC);
         if (mfd >= 0)
             wait_memory_events(mfd, 0); /* arm the notification */
-        print_stats(id, &s);
+        print_line(spec_event_stats_json(id, &s));
         for (;;) {
             wait_memory_events(mfd, interval);
             struct nook_error read_err;
             if (cgroup_read_stats(&cg, &s, &read_err) < 0)
                 break; /* the cgroup went away with the container */
             if (s.memory_oom_kill > ooms)
-                print_oom(id);
+                print_line(spec_event_json("oom", id));
             ooms = s.memory_oom_kill;
             if (container_status(&st) == NOOK_STATUS_STOPPED)
                 break;
-            print_stats(id, &s);
+            print_line(spec_event_stats_json(id, &s));
         }
         if (mfd >= 0)
             close(mfd);

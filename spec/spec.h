@@ -430,6 +430,24 @@ char *spec_features_json(const struct spec_features *f);
  * ["seccompFd"], pid, metadata, state. Caller frees. */
 char *spec_seccomp_state_json(const struct nook_state *st, const char *metadata);
 
+/* A container's resource usage, read from its cgroup (cgroup/), printed by
+ * `nook events`. */
+struct nook_stats {
+    uint64_t cpu_usage_usec, cpu_user_usec, cpu_system_usec;
+    uint64_t cpu_nr_periods, cpu_nr_throttled, cpu_throttled_usec;
+    bool has_memory;
+    uint64_t memory_current, memory_max, memory_peak, swap_current, swap_max;
+    uint64_t memory_oom, memory_oom_kill; /* memory.events: oom, oom_kill */
+    bool has_pids;
+    uint64_t pids_current, pids_max;
+};
+
+/* `nook events` lines, as runc prints them: {"type":"stats","id":..,"data":
+ * {cpu, memory, pids}} (cpu times in nanoseconds) and {"type":"oom","id":..}.
+ * One line, no newline; caller frees. */
+char *spec_event_stats_json(const char *id, const struct nook_stats *s);
+char *spec_event_json(const char *type, const char *id);
+
 /* Small JSON outputs the CLI needs (jansson stays in this folder). */
 char *spec_json_int_array(const int *v, size_t n);      /* `ps --format json` */
 

@@ -677,8 +677,29 @@ static void test_features(void)
     CHECK_STR(spec_hook_names[SPEC_HOOK_START_CONTAINER], "startContainer");
 }
 
+static void test_events(void)
+{
+    char *oom = spec_event_json("oom", "c\"1");
+    CHECK_STR(oom, "{\"type\":\"oom\",\"id\":\"c\\\"1\"}");
+    free(oom);
+    struct nook_stats st = {.cpu_usage_usec = 5, .cpu_user_usec = 3, .cpu_system_usec = 2,
+                            .has_pids = true, .pids_current = 4, .pids_max = UINT64_MAX};
+    char *j = spec_event_stats_json("c1", &st);
+    CHECK_STR(j, "{\"type\":\"stats\",\"id\":\"c1\",\"data\":{\"cpu\":{\"usage\":"
+                 "{\"total\":5000,\"kernel\":2000,\"user\":3000},\"throttling\":"
+                 "{\"periods\":0,\"throttledPeriods\":0,\"throttledTime\":0}},"
+                 "\"pids\":{\"current\":4,\"limit\":0}}}");
+    free(j);
+    st.has_memory = true;
+    st.memory_max = 1048576;
+    j = spec_event_stats_json("c1", &st);
+    CHECK(j && strstr(j, "\"memory\":{\"usage\":{\"limit\":1048576,"));
+    free(j);
+}
+
 int main(void)
 {
+    test_events();
     test_full_config();
     test_mount_options();
     check_default_config(false);
