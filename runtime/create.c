@@ -318,6 +318,8 @@ static void free_ctx(struct create_ctx *x)
         close(x->sync[1]);
     if (x->console_sock >= 0)
         close(x->console_sock);
+    if (x->notify_sock >= 0)
+        close(x->notify_sock);
     if (x->own_pid_ns >= 0)
         close(x->own_pid_ns);
     if (x->own_time_ns >= 0)
@@ -451,6 +453,9 @@ static int do_create(struct create_ctx *x, struct created *out, struct nook_erro
         return -1;
     if (x->o->console_socket && console_socket_connect(x->o->console_socket, &x->console_sock, err) < 0)
         return -1;
+    if (x->spec->has_seccomp && security_seccomp_uses_notify(&x->spec->seccomp) &&
+        security_notify_connect(&x->spec->seccomp, &x->notify_sock, err) < 0)
+        return -1;
     if (ns_open_joins(x->spec, &x->joins, err) < 0)
         return -1;
     x->slow_path = ns_joins_need_child_setns(&x->joins);
@@ -490,7 +495,7 @@ int container_create(const struct nook_globals *g, struct spec *spec, const char
     x.spec = spec;
     x.config_json = config_json;
     x.config_len = config_len;
-    x.lock_fd = x.dir_fd = x.console_sock = x.own_pid_ns = x.own_time_ns = -1;
+    x.lock_fd = x.dir_fd = x.console_sock = x.notify_sock = x.own_pid_ns = x.own_time_ns = -1;
     x.sync[0] = x.sync[1] = -1;
     for (int i = 0; i < SPEC_NS_TYPES; i++)
         x.joins.fd[i] = -1;

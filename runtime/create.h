@@ -29,6 +29,7 @@ struct create_ctx {
     struct nook_state st;
     int sync[2];        /* [0] nook's end, [1] the init's */
     int console_sock;   /* connected --console-socket, or -1 */
+    int notify_sock;    /* connected seccomp agent (listenerPath), or -1 */
     bool new_userns;
     bool joined_userns;
     bool slow_path;     /* namespaces joined by path: child setns()es first */

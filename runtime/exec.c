@@ -166,6 +166,7 @@ struct exec_ctx {
     int nsfd[SPEC_NS_TYPES]; /* the init's namespaces to join, or -1 */
     int sync[2];
     int console_sock;
+    int notify_sock; /* connected seccomp agent, or -1 */
     bool user_first; /* the child joins the user namespace, then forks (join_user_then_fork) */
 };
 
@@ -293,7 +294,7 @@ static _Noreturn void exec_child(struct exec_ctx *x)
     }
     if (process_set_rlimits(p, &err) < 0)
         child_fail(x, &err);
-    process_finish_and_exec(x->spec, p, &x->c->st, x->o->preserve_fds, 0, &err);
+    process_finish_and_exec(x->spec, p, &x->c->st, x->o->preserve_fds, 0, x->notify_sock, &err);
     child_fail(x, &err);
 }
 
@@ -341,6 +342,9 @@ static int run_exec(struct exec_ctx *x, const sigset_t *set, struct nook_error *
     if (open_init_namespaces(x, err) < 0)
         return -1;
     if (x->o->console_socket && console_socket_connect(x->o->console_socket, &x->console_sock, err) < 0)
+        return -1;
+    if (x->spec->has_seccomp && security_seccomp_uses_notify(&x->spec->seccomp) &&
+        security_notify_connect(&x->spec->seccomp, &x->notify_sock, err) < 0)
         return -1;
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, x->sync) < 0)
         return nook_error_sys(err, "exec: create sync socket");
@@ -455,7 +459,8 @@ int cmd_exec(struct nook_globals *g, int argc, char **argv, struct nook_error *e
     }
     if (container_load_spec(&c, &spec, err) < 0)
         goto out;
-    struct exec_ctx x = {.o = &o, .spec = &spec, .c = &c, .sync = {-1, -1}, .console_sock = -1};
+    struct exec_ctx x = {.o = &o, .spec = &spec, .c = &c, .sync = {-1, -1}, .console_sock = -1,
+                          .notify_sock = -1};
     for (int t = 0; t < SPEC_NS_TYPES; t++)
         x.nsfd[t] = -1;
     if (build_process(&o, &spec, err) == 0) {
@@ -469,6 +474,8 @@ int cmd_exec(struct nook_globals *g, int argc, char **argv, struct nook_error *e
         close(x.sync[0]);
     if (x.console_sock >= 0)
         close(x.console_sock);
+    if (x.notify_sock >= 0)
+        close(x.notify_sock);
     spec_free(&spec);
 out:
     container_release(&c);

@@ -308,6 +308,6 @@ _Noreturn void init_main(struct create_ctx *x)
         fail(x, &err);
     x->st.status = NOOK_STATUS_RUNNING;
     process_finish_and_exec(x->spec, &x->spec->process, &x->st, x->o->preserve_fds,
-                            x->o->listen_fds, &err);
+                            x->o->listen_fds, x->notify_sock, &err);
     fail(x, &err);
 }

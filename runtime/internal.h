@@ -175,11 +175,12 @@ int console_proxy(int master, int stop_fd, struct nook_error *err);
 /* umask, process.cwd, LSM labels, seccomp (before the capability drop when
  * no_new_privileges is off, else last), user and capabilities,
  * no_new_privileges, every fd from 3 + keep_fds close-on-exec, execve of
- * process.args with LISTEN_FDS set when listen_fds > 0. Returns only on
- * error. */
+ * process.args with LISTEN_FDS set when listen_fds > 0. notify_sock is the
+ * connection to the seccomp agent (security_notify_connect), or -1.
+ * Returns only on error. */
 int process_finish_and_exec(const struct spec *spec, const struct spec_process *p,
                             const struct nook_state *st, int keep_fds, int listen_fds,
-                            struct nook_error *err);
+                            int notify_sock, struct nook_error *err);
 
 /* ---- process setup (runtime/process.c) ---- */
 

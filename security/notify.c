@@ -76,14 +76,17 @@ static int send_rest(int sock, const char *data, size_t len)
     return 0;
 }
 
-int security_send_notify_fd(const struct spec_seccomp *s, int notify_fd,
-                            const struct nook_state *st, struct nook_error *err)
+int security_notify_connect(const struct spec_seccomp *s, int *sock, struct nook_error *err)
 {
     if (!s->listener_path)
-        return nook_error_set(err, 0, "send seccomp notify fd: no linux.seccomp.listenerPath");
-    int sock = connect_agent(s->listener_path, err);
-    if (sock < 0)
-        return -1;
+        return nook_error_set(err, 0, "linux.seccomp.listenerPath: needed to send the notify fd");
+    *sock = connect_agent(s->listener_path, err);
+    return *sock < 0 ? -1 : 0;
+}
+
+int security_send_notify_fd(int sock, const struct spec_seccomp *s, int notify_fd,
+                            const struct nook_state *st, struct nook_error *err)
+{
     char *json = spec_seccomp_state_json(st, s->listener_metadata);
     size_t len = strlen(json);
     int r = 0;
@@ -95,7 +98,5 @@ int security_send_notify_fd(const struct spec_seccomp *s, int notify_fd,
         r = nook_error_sys(err, "send seccomp state to agent %s", s->listener_path);
     }
     free(json);
-    if (close(sock) < 0 && r == 0)
-        r = nook_error_sys(err, "close connection to seccomp agent %s", s->listener_path);
     return r;
 }

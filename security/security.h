@@ -30,8 +30,10 @@ int security_validate_process(const struct spec_process *p, const char *json_pre
 
 /* Drop the bounding set, keep caps across the uid change, setgroups
  * (additionalGids), setresgid/setresuid to p->user, then set effective,
- * permitted, inheritable and ambient exactly as p->capabilities asks.
- * Capability names the running kernel lacks are skipped. */
+ * permitted and inheritable exactly as p->capabilities asks (no
+ * capabilities object: none at all, as runc) and raise the ambient ones.
+ * Skipped, as runc does: names the running kernel lacks, and ambient
+ * capabilities that are not also permitted and inheritable. */
 int security_set_user_and_caps(const struct spec_process *p, struct nook_error *err);
 
 int security_set_no_new_privs(const struct spec_process *p, struct nook_error *err);
@@ -47,16 +49,22 @@ int security_load_seccomp(const struct spec_seccomp *s, const struct spec_proces
                           int *notify_fd, struct nook_error *err);
 
 /* Some rule uses SCMP_ACT_NOTIFY: security_load_seccomp() will hand back a
- * listener fd that must reach the agent. Until the agent has it, the
- * process must not make a notified syscall: security_validate() rejects
- * SCMP_ACT_NOTIFY for the ones security_send_notify_fd() needs (brk, mmap,
- * socket, connect, sendmsg, sendto) and for write (error reports). */
+ * listener fd that must reach the agent. The process that loaded the
+ * filter passes it to the runtime with sendmsg(SCM_RIGHTS); until the agent
+ * has it, that process must not make a notified syscall, so
+ * security_validate() rejects SCMP_ACT_NOTIFY for write, sendmsg, sendto,
+ * brk and mmap. */
 bool security_seccomp_uses_notify(const struct spec_seccomp *s);
 
 /* Send the seccomp notify fd and the container state (with
  * listenerMetadata) to the agent listening at listenerPath, as
- * runtime-spec's "seccomp state" describes. */
-int security_send_notify_fd(const struct spec_seccomp *s, int notify_fd,
+ * runtime-spec's "seccomp state" describes. listenerPath is a path in the
+ * runtime's mount namespace, which the container process cannot see after
+ * pivot_root: nook connects first (security_notify_connect, before the
+ * process starts) and the process sends on that socket once it has loaded
+ * its filter. The caller closes the socket. */
+int security_notify_connect(const struct spec_seccomp *s, int *sock, struct nook_error *err);
+int security_send_notify_fd(int sock, const struct spec_seccomp *s, int notify_fd,
                             const struct nook_state *st, struct nook_error *err);
 
 /* Fill the capability and seccomp parts of `nook features`. Caller frees the

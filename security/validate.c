@@ -6,12 +6,11 @@
 #include <stdio.h>
 #include <string.h>
 
-/* After the filter is loaded the process still hands the listener fd to
- * the agent (security_send_notify_fd: memory for the JSON, socket, connect,
- * sendmsg) and may report an error (write): notifying any of those would
- * wait for an agent that has not got the fd yet. */
-static const char *const never_notified[] = {"write",  "sendmsg", "sendto", "socket",
-                                             "connect", "brk",    "mmap",   NULL};
+/* Between loading the filter and the agent having the listener fd, the
+ * process passes the fd to its parent (sendmsg/sendto), may allocate and
+ * may report an error (write): notifying any of those would wait for an
+ * agent that has not got the fd yet. */
+static const char *const never_notified[] = {"write", "sendmsg", "sendto", "brk", "mmap", NULL};
 
 static bool takes_errno(enum spec_seccomp_action a)
 {

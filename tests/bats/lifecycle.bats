@@ -76,6 +76,16 @@ TRAP_LOOP='trap "echo term > /got; exit 0" TERM; trap "echo usr1 > /got; exit 0"
 	[[ "$output" == *err* ]]
 }
 
+@test "run in the foreground removes the container when it exits" {
+	run_container 'exit 3'
+	[ "$status" -eq 3 ]
+	run ! nook state "$ID"
+	[ "$status" -eq 1 ]
+	run -0 nook list -q
+	[ -z "$output" ]
+	assert_nothing_left "$ID"
+}
+
 @test "run passes stdin to the container" {
 	cfg '.process.args = ["cat"]'
 	run -0 nook run -b "$BUNDLE" "$ID" <<<"through stdin"
@@ -170,6 +180,19 @@ TRAP_LOOP='trap "echo term > /got; exit 0" TERM; trap "echo usr1 > /got; exit 0"
 	run_detached "$ID"
 	run -0 nook kill --all "$ID" KILL
 	wait_status "$ID" stopped
+}
+
+@test "kill of a created container stops it before it ever runs" {
+	set_cmd 'touch /ran; sleep 100'
+	create_ctr "$ID"
+	run -0 nook kill "$ID" KILL
+	wait_status "$ID" stopped
+	[ ! -e "$ROOTFS/ran" ]
+	run ! nook start "$ID"
+	[ "$status" -eq 1 ]
+	[ ! -e "$ROOTFS/ran" ]
+	run -0 nook delete "$ID"
+	assert_nothing_left "$ID"
 }
 
 @test "delete refuses a running container without -f" {

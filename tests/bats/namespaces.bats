@@ -147,6 +147,22 @@ userns_config() {
 	[ "$output" = 65534 ]
 }
 
+@test "user namespace: exec joins it, with the same id maps" {
+	userns_config
+	cfg '.process.args = ["sleep", "1000"]'
+	run_detached "$ID"
+	local pid
+	pid=$(state_field "$ID" pid)
+	run -0 nook exec "$ID" sh -c 'readlink /proc/self/ns/user; cat /proc/self/uid_map; id -u'
+	[ "${lines[0]}" = "$(ns_link "$pid" user)" ]
+	[[ "${lines[1]}" =~ ^[[:space:]]*0[[:space:]]+100000[[:space:]]+65536$ ]]
+	[ "${lines[2]}" = 0 ]
+	# exec -u picks a uid inside the namespace.
+	try_detached exec -d --pid-file "$BATS_TEST_TMPDIR/e.pid" -u 1000:1000 "$ID" sleep 100
+	[ "$status" -eq 0 ]
+	grep -E '^Uid:\s+101000\s' "/proc/$(cat "$BATS_TEST_TMPDIR/e.pid")/status"
+}
+
 @test "user namespace: mappings with several ranges" {
 	userns_config
 	cfg '.linux.uidMappings = [{containerID: 0, hostID: 100000, size: 1000}, {containerID: 1000, hostID: 300000, size: 10}]'

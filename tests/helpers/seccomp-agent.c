@@ -5,6 +5,7 @@
  * Listens on the unix socket SOCKET (it appears only once it accepts
  * connections, so a test can wait for the file), takes one connection from
  * the runtime, writes the container process state JSON it received to STATE
+ * (the file appears complete, once the fd has arrived)
  * and answers every notification of the listener fd it got with SCM_RIGHTS:
  *   REPLY "errno:N"  the syscall fails with errno N (default "errno:1")
  *         "value:N"  the syscall returns N without running
@@ -15,6 +16,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,13 +84,40 @@ static int listen_at(const char *path)
     return fd;
 }
 
-/* The state JSON up to EOF, and the fd that came with the first message. */
+/* Where the JSON object that starts buf ends (one past its closing brace),
+ * or 0 while it is incomplete. Runtimes may keep the connection open (runc
+ * does), so the end of the object, not EOF, ends the state. */
+static size_t json_object_end(const char *buf, size_t len)
+{
+    int depth = 0;
+    bool in_string = false, escaped = false;
+    for (size_t i = 0; i < len; i++) {
+        char ch = buf[i];
+        if (in_string) {
+            if (escaped)
+                escaped = false;
+            else if (ch == '\\')
+                escaped = true;
+            else if (ch == '"')
+                in_string = false;
+        } else if (ch == '"') {
+            in_string = true;
+        } else if (ch == '{') {
+            depth++;
+        } else if (ch == '}' && --depth == 0) {
+            return i + 1;
+        }
+    }
+    return 0;
+}
+
+/* The state JSON, and the fd that came with the first message. */
 static int receive_state(int conn, char **json, size_t *len)
 {
-    size_t cap = 4096, used = 0;
+    size_t cap = 4096, used = 0, end = 0;
     char *buf = xmalloc(cap);
     int fd = -1;
-    for (;;) {
+    while (end == 0) {
         if (cap - used < 2)
             buf = xrealloc(buf, cap *= 2);
         union {
@@ -107,13 +136,16 @@ static int receive_state(int conn, char **json, size_t *len)
         for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
             if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && fd < 0)
                 memcpy(&fd, CMSG_DATA(c), sizeof fd);
-        if (n == 0)
-            break;
+        if (n == 0) {
+            fprintf(stderr, "seccomp-agent: connection closed before the state was complete\n");
+            exit(1);
+        }
         used += (size_t)n;
+        end = json_object_end(buf, used);
     }
-    buf[used] = '\0';
+    buf[end] = '\0';
     *json = buf;
-    *len = used;
+    *len = end;
     return fd;
 }
 

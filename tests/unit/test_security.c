@@ -182,6 +182,9 @@ static void test_seccomp_notify(void)
     sc[1].names = STRV("sendmsg");
     CHECK_STR(validate(&s), "linux.seccomp.syscalls[1].names[0]: SCMP_ACT_NOTIFY cannot be used "
                             "for \"sendmsg\"");
+    /* Agents that proxy connect(2) are a real use: allowed. */
+    sc[1].names = STRV("connect", "socket");
+    CHECK_STR(validate(&s), ok);
     sc[1].names = STRV("mkdir");
 
     s.seccomp.default_action = SPEC_SCMP_ACT_NOTIFY;

@@ -27,6 +27,8 @@
 
 #define BIT(cap) (UINT64_C(1) << (cap))
 
+#define CHILD_TIMEOUT 20 /* seconds */
+
 /* ---- running children ---- */
 
 typedef void (*child_fn)(int out, void *arg);
@@ -54,6 +56,7 @@ static char *run_child(child_fn fn, void *arg, int *status)
     }
     if (pid == 0) {
         close(p[0]);
+        alarm(CHILD_TIMEOUT); /* a stuck child fails the test, not hangs it */
         fn(p[1], arg);
         _exit(0);
     }
@@ -300,10 +303,19 @@ static void probe_default_errno(int out)
 
 static void test_seccomp_default_errno(void)
 {
+#ifdef __SANITIZE_ADDRESS__
+    /* ASan's runtime makes syscalls of its own that a deny-by-default filter
+     * refuses (it aborts in sigaltstack setup); the plain build runs this. */
+    printf("test_seccomp_default_errno: skipped under AddressSanitizer\n");
+    return;
+#endif
     /* Deny by default with defaultErrnoRet; allow only what the probe and
-     * exiting need (dprintf checks its fd with fstat and lseek). */
+     * exiting need (dprintf checks its fd with fstat and lseek; the memory
+     * and signal calls are for sanitizer runtimes). */
     struct spec_seccomp_syscall sc[] = {
-        {.names = STRV("write", "newfstatat", "fstat", "lseek", "exit_group", "exit", "getsid"),
+        {.names = STRV("write", "newfstatat", "fstat", "lseek", "exit_group", "exit", "getsid",
+                       "mmap", "munmap", "mprotect", "madvise", "brk", "sigaltstack",
+                       "rt_sigprocmask", "rt_sigaction", "futex", "gettid"),
          .action = SPEC_SCMP_ACT_ALLOW},
     };
     struct filter_case c = {.probe = probe_default_errno};
@@ -494,15 +506,20 @@ static void notify_child(int out, void *arg)
     /* jansson seeds its hash function on first use, possibly from getpid:
      * do that before getpid waits for an agent that has no fd yet. */
     free(spec_seccomp_state_json(&c->state, NULL));
+    /* As nook does: connect to the agent before the filter exists. */
+    int sock;
+    if (security_notify_connect(&c->s, &sock, &err) < 0)
+        child_fail(out, &err);
     if (security_load_seccomp(&c->s, &c->p, &nfd, &err) < 0)
         child_fail(out, &err);
     if (nfd < 0) {
         dprintf(out, "no notify fd\n");
         _exit(1);
     }
-    if (security_send_notify_fd(&c->s, nfd, &c->state, &err) < 0)
+    if (security_send_notify_fd(sock, &c->s, nfd, &c->state, &err) < 0)
         child_fail(out, &err);
     close(nfd);
+    close(sock);
     PROBE(out, "getpid", syscall(SYS_getpid));
     long r = syscall(SYS_getpid);
     dprintf(out, "getpid_value=%ld\n", r);
@@ -512,6 +529,10 @@ static void notify_child(int out, void *arg)
 /* Receive the state and the listener fd as an agent does. */
 static int agent_receive(int lfd, char *json, size_t n)
 {
+    /* A child that failed before sending would leave accept waiting. */
+    struct pollfd pfd = {.fd = lfd, .events = POLLIN};
+    if (poll(&pfd, 1, CHILD_TIMEOUT * 1000) != 1)
+        return -1;
     int conn = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
     if (conn < 0)
         return -1;
@@ -613,6 +634,7 @@ static void test_seccomp_notify(void)
     pid_t pid = fork();
     if (pid == 0) {
         close(p[0]);
+        alarm(CHILD_TIMEOUT);
         notify_child(p[1], &c);
         _exit(0);
     }
@@ -646,9 +668,9 @@ static void test_send_notify_fd_no_agent(void)
 {
     struct spec_seccomp s = {0};
     s.listener_path = "/tmp/nook-test-no-such-agent.sock";
-    struct nook_state st = {.id = "x", .oci_version = "1.2.0", .bundle = "/b"};
     struct nook_error err = {0};
-    CHECK(security_send_notify_fd(&s, 0, &st, &err) == -1);
+    int sock = -1;
+    CHECK(security_notify_connect(&s, &sock, &err) == -1 && sock == -1);
     CHECK_STR(err.msg, "connect to seccomp agent /tmp/nook-test-no-such-agent.sock: No such "
                        "file or directory");
 }
