@@ -160,31 +160,6 @@ int cmd_start(struct nook_globals *g, int argc, char **argv, struct nook_error *
     return r < 0 ? 1 : 0;
 }
 
-/* Signals a foreground run passes on to the container (all but those that
- * stop or crash nook itself). */
-static void forwarded_signals(sigset_t *set)
-{
-    sigfillset(set);
-    sigdelset(set, SIGKILL);
-    sigdelset(set, SIGSTOP);
-    sigdelset(set, SIGSEGV);
-    sigdelset(set, SIGBUS);
-    sigdelset(set, SIGILL);
-    sigdelset(set, SIGFPE);
-    sigdelset(set, SIGABRT);
-    sigdelset(set, SIGTTIN);
-    sigdelset(set, SIGTTOU);
-}
-
-static int exit_status_of(int wstatus)
-{
-    if (WIFEXITED(wstatus))
-        return WEXITSTATUS(wstatus);
-    if (WIFSIGNALED(wstatus))
-        return 128 + WTERMSIG(wstatus);
-    return 255;
-}
-
 /* Reap children until init is among them; returns its exit status or -1. */
 static int reap(pid_t init)
 {

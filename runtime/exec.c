@@ -298,11 +298,6 @@ static _Noreturn void exec_child(struct exec_ctx *x)
     child_fail(x, &err);
 }
 
-static int exit_status(int ws)
-{
-    return WIFEXITED(ws) ? WEXITSTATUS(ws) : WIFSIGNALED(ws) ? 128 + WTERMSIG(ws) : 255;
-}
-
 /* Pass signals on and wait for the process; proxy the pty if we hold it. */
 static int wait_process(pid_t pid, int master, const sigset_t *set, struct nook_error *err)
 {
@@ -334,7 +329,7 @@ static int wait_process(pid_t pid, int master, const sigset_t *set, struct nook_
             kill(pid, (int)si.ssi_signo);
     }
     close(sfd);
-    return exit_status(ws);
+    return exit_status_of(ws);
 }
 
 static int run_exec(struct exec_ctx *x, const sigset_t *set, struct nook_error *err)
@@ -436,14 +431,7 @@ int cmd_exec(struct nook_globals *g, int argc, char **argv, struct nook_error *e
         return r < 0 ? 0 : r;
     }
     sigset_t set, old;
-    sigfillset(&set);
-    sigdelset(&set, SIGKILL);
-    sigdelset(&set, SIGSTOP);
-    sigdelset(&set, SIGSEGV);
-    sigdelset(&set, SIGBUS);
-    sigdelset(&set, SIGILL);
-    sigdelset(&set, SIGFPE);
-    sigdelset(&set, SIGABRT);
+    forwarded_signals(&set);
     if (!o.detach)
         sigprocmask(SIG_BLOCK, &set, &old);
     struct container c;

@@ -4,6 +4,7 @@
 #define NOOK_RUNTIME_INTERNAL_H
 
 #include <stdbool.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -100,6 +101,13 @@ int container_destroy(struct container *c, struct nook_error *err);
 
 /* Kill every process of the container and wait until init is gone. */
 int container_kill_all(struct container *c, struct nook_error *err);
+
+/* ---- foreground processes (runtime/signals.c) ---- */
+
+/* Every signal but those that stop or crash nook itself. */
+void forwarded_signals(sigset_t *set);
+/* exit code, or 128+N for a process killed by signal N (as a shell). */
+int exit_status_of(int wstatus);
 
 /* ---- sync between nook and the container's init (runtime/sync.c) ---- */
 
