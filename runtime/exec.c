@@ -167,6 +167,7 @@ struct exec_ctx {
     int sync[2];
     int console_sock;
     int notify_sock; /* connected seccomp agent, or -1 */
+    int own_pid_ns, own_time_ns; /* nook's, to return to after the fork, or -1 */
     bool user_first; /* the child joins the user namespace, then forks (join_user_then_fork) */
 };
 
@@ -209,6 +210,29 @@ static int enter_pid_and_time_for_children(struct exec_ctx *x, struct nook_error
         return nook_error_sys(err, "exec: join pid namespace");
     if (x->nsfd[SPEC_NS_TIME] >= 0 && setns(x->nsfd[SPEC_NS_TIME], CLONE_NEWTIME) < 0)
         return nook_error_sys(err, "exec: join time namespace");
+    return 0;
+}
+
+/* pid and time namespaces joined for our children stay so until undone:
+ * whatever nook forks later (under ASan, LeakSanitizer's tracer at exit)
+ * must be in nook's own again. */
+static int open_own_namespaces(struct exec_ctx *x, struct nook_error *err)
+{
+    if (x->nsfd[SPEC_NS_PID] >= 0 &&
+        (x->own_pid_ns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC)) < 0)
+        return nook_error_sys(err, "exec: open /proc/self/ns/pid");
+    if (x->nsfd[SPEC_NS_TIME] >= 0 &&
+        (x->own_time_ns = open("/proc/self/ns/time", O_RDONLY | O_CLOEXEC)) < 0)
+        return nook_error_sys(err, "exec: open /proc/self/ns/time");
+    return 0;
+}
+
+static int return_to_own_namespaces(struct exec_ctx *x, struct nook_error *err)
+{
+    if (x->own_pid_ns >= 0 && setns(x->own_pid_ns, CLONE_NEWPID) < 0)
+        return nook_error_sys(err, "exec: return to nook's pid namespace");
+    if (x->own_time_ns >= 0 && setns(x->own_time_ns, CLONE_NEWTIME) < 0)
+        return nook_error_sys(err, "exec: return to nook's time namespace");
     return 0;
 }
 
@@ -350,7 +374,7 @@ static int run_exec(struct exec_ctx *x, const sigset_t *set, struct nook_error *
             return nook_error_sys(err, "exec: set SO_PASSCRED on sync socket");
         if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
             return nook_error_sys(err, "exec: become child subreaper");
-    } else if (enter_pid_and_time_for_children(x, err) < 0) {
+    } else if (open_own_namespaces(x, err) < 0 || enter_pid_and_time_for_children(x, err) < 0) {
         return -1;
     }
     pid_t pid = fork();
@@ -359,6 +383,10 @@ static int run_exec(struct exec_ctx *x, const sigset_t *set, struct nook_error *
     if (pid == 0) {
         close(x->sync[0]);
         exec_child(x);
+    }
+    if (return_to_own_namespaces(x, err) < 0) {
+        kill(pid, SIGKILL);
+        return -1;
     }
     close(x->sync[1]);
     x->sync[1] = -1;
@@ -448,7 +476,7 @@ int cmd_exec(struct nook_globals *g, int argc, char **argv, struct nook_error *e
     if (container_load_spec(&c, &spec, err) < 0)
         goto out;
     struct exec_ctx x = {.o = &o, .spec = &spec, .c = &c, .sync = {-1, -1}, .console_sock = -1,
-                          .notify_sock = -1};
+                          .notify_sock = -1, .own_pid_ns = -1, .own_time_ns = -1};
     for (int t = 0; t < SPEC_NS_TYPES; t++)
         x.nsfd[t] = -1;
     if (build_process(&o, &spec, err) == 0) {
@@ -464,6 +492,10 @@ int cmd_exec(struct nook_globals *g, int argc, char **argv, struct nook_error *e
         close(x.console_sock);
     if (x.notify_sock >= 0)
         close(x.notify_sock);
+    if (x.own_pid_ns >= 0)
+        close(x.own_pid_ns);
+    if (x.own_time_ns >= 0)
+        close(x.own_time_ns);
     spec_free(&spec);
 out:
     container_release(&c);
