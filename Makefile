@@ -84,23 +84,20 @@ unit: $(UNIT_BINS)
 	@fail=0; for t in $(UNIT_BINS); do $$t || fail=1; done; exit $$fail
 
 bats: all
-	bats tests/bats
+	bats --tap tests/bats
 
 vm-test: vm-deps all
 	tests/vm/run-vm-suite.sh
 
 test: deps
-	$(MAKE) unit
-	$(MAKE) bats
-	$(MAKE) check-asan
-	$(MAKE) vm-test
+	tests/run-all.sh
 
 # The same unit and bats suites against an ASan+UBSan build.
 ASAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 check-asan: deps
 	$(MAKE) BUILD=build-asan CFLAGS="$(ASAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" unit all
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 NOOK=$(abspath build-asan/nook) \
-	  bats tests/bats
+	  bats --tap tests/bats
 
 valgrind: all $(UNIT_BINS)
 	tests/valgrind.sh
