@@ -267,6 +267,14 @@ static int open_errno_in(const struct nook_cgroup *cg, const char *path)
 
 static void test_device_filter(void)
 {
+    /* valgrind 3.19 does not pass the BPF program through faithfully (every
+     * device is then denied); the plain and ASan builds, and the VM suite,
+     * check the filter. */
+    const char *preload = getenv("LD_PRELOAD");
+    if (preload && strstr(preload, "vgpreload")) {
+        printf("%s: device filter skipped under valgrind\n", __func__);
+        return;
+    }
     struct nook_error err;
     char *node = xasprintf("%s/nook-test-kmsg-%d", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp",
                            (int)getpid());

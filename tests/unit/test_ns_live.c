@@ -727,7 +727,10 @@ static int sysctl_fake_proc_child(void *arg, char *msg)
         return fail(msg, "plant: %s", strerror(errno));
     struct spec_kv kv[] = {{"kernel.shmmax", "12345"}};
     struct spec s = {.sysctl = {kv, 1}};
-    if (ns_apply_sysctl(&s, &err) < 0)
+    /* Without open_tree/openat2 (valgrind 3.19 lacks them) nook cannot get
+     * a procfs of its own and refuses instead: also safe. */
+    bool refused = ns_apply_sysctl(&s, &err) < 0;
+    if (refused && !(under_valgrind() && strstr(err.msg, "has something mounted over it")))
         return fail(msg, "apply: %s", err.msg);
     char planted[64], real[64];
     if (read_text("/proc/sys/kernel/shmmax", planted, sizeof planted) < 0)
@@ -738,7 +741,7 @@ static int sysctl_fake_proc_child(void *arg, char *msg)
         return fail(msg, "read real sysctl: %s", strerror(errno));
     if (strcmp(planted, "0\n") != 0)
         return fail(msg, "the planted file was written: \"%s\"", planted);
-    if (strcmp(real, "12345\n") != 0)
+    if (!refused && strcmp(real, "12345\n") != 0)
         return fail(msg, "the real sysctl is \"%s\", want 12345", real);
     return 0;
 }
