@@ -354,7 +354,7 @@ static const struct signame signames[] = {
 };
 
 /* "TERM", "SIGTERM", "sigterm", "15", "RTMIN+3". */
-int parse_signal(const char *s)
+static int parse_signal(const char *s)
 {
     char *end;
     long n = strtol(s, &end, 10);

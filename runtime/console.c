@@ -452,3 +452,15 @@ out_tty:
         tcsetattr(STDIN_FILENO, TCSANOW, &saved);
     return rc;
 }
+
+int console_hand_over(const struct spec_process *p, int console_sock, int sync_fd,
+                      struct nook_error *err)
+{
+    int master;
+    if (console_setup(p, &master, err) < 0)
+        return -1;
+    int r = console_sock >= 0 ? fd_send(console_sock, master, "/dev/ptmx", 9, err)
+                              : sync_send(sync_fd, SYNC_MASTER, 0, NULL, master, err);
+    close(master);
+    return r;
+}

@@ -58,7 +58,6 @@ static int make_state_dir(struct create_ctx *x, struct nook_error *err)
         return nook_error_set(err, e, "create state directory in %s", x->g->root);
     }
     x->dir = dir;
-    x->dir_created = true;
     x->lock_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (x->lock_fd < 0 || flock(x->lock_fd, LOCK_EX) < 0)
         return nook_error_sys(err, "lock state directory %s", dir);
@@ -306,7 +305,7 @@ static void abort_create(struct create_ctx *x, struct created *out)
     x->have_cg = false;
     if (x->plan_dirs)
         rootfs_cleanup(&x->plan, &ignored);
-    if (x->dir_created)
+    if (x->dir)
         remove_tree(x->dir, &ignored);
 }
 
@@ -468,7 +467,6 @@ static int do_create(struct create_ctx *x, struct created *out, struct nook_erro
         /* The intermediate child exits once it has forked the init. */
         while (waitpid(x->child, NULL, 0) < 0 && errno == EINTR)
             ;
-        out->subreaper_child = true;
     }
     x->child = 0;
     unsigned long long start;

@@ -17,7 +17,6 @@ struct create_ctx {
     size_t config_len;
 
     char *dir;          /* <root>/<id> */
-    bool dir_created;
     int lock_fd;        /* flock()ed state dir; the init closes its copy */
     int dir_fd;         /* O_PATH of the state dir: the init opens exec.fifo through it */
     struct rootfs_plan plan;

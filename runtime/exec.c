@@ -301,18 +301,12 @@ static _Noreturn void exec_child(struct exec_ctx *x)
     if ((x->user_first && join_user_then_fork(x, &err) < 0) || join_namespaces(x, &err) < 0)
         child_fail(x, &err);
     if (p->terminal) {
-        int master;
         if (setsid() < 0 && errno != EPERM) {
             nook_error_sys(&err, "setsid");
             child_fail(x, &err);
         }
-        if (console_setup(p, &master, &err) < 0)
+        if (console_hand_over(p, x->console_sock, x->sync[1], &err) < 0)
             child_fail(x, &err);
-        int r = x->console_sock >= 0 ? fd_send(x->console_sock, master, "/dev/ptmx", 9, &err)
-                                     : sync_send(x->sync[1], SYNC_MASTER, 0, NULL, master, &err);
-        if (r < 0)
-            child_fail(x, &err);
-        close(master);
         if (x->console_sock >= 0)
             close(x->console_sock);
     }

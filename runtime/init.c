@@ -142,18 +142,11 @@ static int setup_console(struct create_ctx *x, struct nook_error *err)
 {
     if (!x->spec->process.terminal)
         return 0;
-    int master;
-    if (console_setup(&x->spec->process, &master, err) < 0)
-        return -1;
-    int r;
+    int r = console_hand_over(&x->spec->process, x->console_sock, x->sync[1], err);
     if (x->console_sock >= 0) {
-        r = fd_send(x->console_sock, master, "/dev/ptmx", 9, err);
         close(x->console_sock);
         x->console_sock = -1;
-    } else {
-        r = sync_send(x->sync[1], SYNC_MASTER, 0, NULL, master, err);
     }
-    close(master);
     return r;
 }
 

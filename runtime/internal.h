@@ -17,7 +17,6 @@ struct nook_globals {
     const char *log_path;   /* --log */
     bool log_json;          /* --log-format json */
     bool debug;             /* --debug */
-    bool systemd_cgroup;    /* --systemd-cgroup (accepted, cgroupfs is used) */
 };
 
 /* The id the error line names: set by each command as soon as it knows it. */
@@ -80,7 +79,6 @@ struct created {
     pid_t init;      /* host pid of the container's init */
     int sync_fd;     /* parent end of the sync socket (exec errors, EOF on exec) */
     int master;      /* pty master for a foreground run, or -1 */
-    bool subreaper_child; /* init is not our direct child (joined namespaces) */
 };
 
 /* Create the container from a parsed spec (config_json is the text it came
@@ -172,6 +170,11 @@ int console_socket_connect(const char *path, int *sock, struct nook_error *err);
  * bind-mount the slave over /dev/console (creating it if missing), apply
  * process.consoleSize, return the master. */
 int console_setup(const struct spec_process *p, int *master, struct nook_error *err);
+/* Set up the pty (console_setup) and hand its master over: to the
+ * --console-socket when one is connected (console_sock >= 0), else to nook
+ * over the sync socket (a foreground run or exec proxies it). */
+int console_hand_over(const struct spec_process *p, int console_sock, int sync_fd,
+                      struct nook_error *err);
 /* Foreground `run` with a terminal and no --console-socket: copy our stdin
  * to master and master to our stdout until master hangs up or `stop` becomes
  * readable; our stdin is put in raw mode while it is a tty (restored on

@@ -47,8 +47,8 @@ int main(int argc, char **argv)
             g.log_json = !strcmp(optarg, "json");
             break;
         case OPT_DEBUG: g.debug = true; break;
-        case OPT_SYSTEMD: g.systemd_cgroup = true; break;
-        case OPT_CRIU: case OPT_ROOTLESS: break; /* runc's; accepted for compatibility */
+        /* runc's; accepted for compatibility (nook always uses cgroupfs). */
+        case OPT_SYSTEMD: case OPT_CRIU: case OPT_ROOTLESS: break;
         case 'v':
             printf("nook version %s\nspec: 1.2.0\n", NOOK_VERSION);
             return 0;
