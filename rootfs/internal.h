@@ -80,6 +80,13 @@ int rootfs_mount_overlay(const struct rootfs_plan *plan, const struct rootfs_opt
 int rootfs_mount_config_mounts(const struct spec *spec, const struct rootfs_plan *plan,
                                int rootfd, const struct rootfs_opts *o,
                                struct nook_error *err);
+/* mounts.c, after rootfs_setup_dev: read-only mounts that had others made
+ * below them, and the recursive options ("rro", ...). */
+int rootfs_finish_config_mounts(const struct spec *spec, int rootfd, struct nook_error *err);
+/* copyup.c: copy the contents of directory src into directory dst (both
+ * readable directory fds): files, directories, symlinks and nodes, with
+ * their mode, owner and times; what "tmpcopyup" puts in a new tmpfs. */
+int rootfs_copy_tree(int src, int dst, const char *what, struct nook_error *err);
 /* mounts.c: bind src onto the already-created target dest (inside rootfd),
  * then remount it so set/clear flags really apply. */
 int rootfs_bind_onto(const char *src, int rootfd, const char *dest, bool recursive,

@@ -32,6 +32,10 @@ static int prepare_propagation(const struct spec *spec, const struct rootfs_plan
 {
     unsigned long prop = spec->rootfs_propagation ? spec->rootfs_propagation
                                                   : (MS_SLAVE | MS_REC);
+    /* An unbindable root could not be bind-mounted onto itself below; it
+     * becomes unbindable at the end (rootfs_pivot), as crun does. */
+    if (prop & MS_UNBINDABLE)
+        prop = MS_PRIVATE | MS_REC;
     if (rootfs_mount_change(NULL, "/", prop) < 0)
         return nook_error_sys(err, "set propagation of /");
     if ((prop & MS_SHARED) && make_parent_private(plan->mountpoint, err) < 0)
@@ -64,6 +68,8 @@ int rootfs_mount(const struct spec *spec, const struct rootfs_plan *plan,
     int rc = rootfs_mount_config_mounts(spec, plan, rootfd, o, err);
     if (rc == 0)
         rc = rootfs_setup_dev(spec, rootfd, o, err);
+    if (rc == 0)
+        rc = rootfs_finish_config_mounts(spec, rootfd, err);
     close(rootfd);
     return rc;
 }

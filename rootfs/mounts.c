@@ -4,6 +4,7 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -167,6 +168,67 @@ static int mount_cgroup(const struct spec_mount *m, int rootfd, const struct roo
     return rc;
 }
 
+static int remount_read_only(int rootfd, const char *dest, struct nook_error *err);
+
+/* "tmpcopyup" (podman --read-only): the tmpfs starts with what the image
+ * has at the destination, read through a directory fd taken before the
+ * tmpfs covers it. */
+static int mount_tmpfs_copyup(const struct spec_mount *m, const char *source, int rootfd,
+                              struct nook_error *err)
+{
+    int dir = rootfs_mkdir_in_root(rootfd, m->destination, 0755);
+    if (dir < 0)
+        return nook_error_sys(err, "create mount point %s", m->destination);
+    int below = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    close(dir);
+    if (below < 0)
+        return nook_error_sys(err, "tmpcopyup: open %s", m->destination);
+    int rc = mount_fs(source, rootfd, m->destination, "tmpfs", m->flags & ~(unsigned long)MS_RDONLY,
+                      m->data, err);
+    int top = -1;
+    if (rc == 0) {
+        int path = rootfs_open_in_root(rootfd, m->destination, O_DIRECTORY);
+        top = path < 0 ? -1 : openat(path, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (path >= 0)
+            close(path);
+        if (top < 0)
+            rc = nook_error_sys(err, "tmpcopyup: open the tmpfs on %s", m->destination);
+    }
+    if (rc == 0)
+        rc = rootfs_copy_tree(below, top, m->destination, err);
+    if (top >= 0)
+        close(top);
+    close(below);
+    /* Read-only only once the copy is in. */
+    if (rc == 0 && (m->flags & MS_RDONLY))
+        rc = remount_read_only(rootfd, m->destination, err);
+    return rc;
+}
+
+/* proc and sysfs over a symlink or a file would put the kernel's files
+ * wherever the image points (CVE-2019-19921); like runc, they need a real
+ * directory (or nothing yet) at their destination. */
+static int check_ordinary_directory(const struct spec_mount *m, int rootfd,
+                                    struct nook_error *err)
+{
+    char *dir = rootfs_path_dirname(m->destination);
+    int parent = rootfs_open_in_root(rootfd, dir, O_DIRECTORY);
+    free(dir);
+    if (parent < 0)
+        return errno == ENOENT ? 0 : nook_error_sys(err, "open the parent of %s", m->destination);
+    const char *base = strrchr(m->destination, '/') + 1;
+    struct stat st;
+    int r = fstatat(parent, *base ? base : ".", &st, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH);
+    int e = errno;
+    close(parent);
+    if (r < 0)
+        return e == ENOENT ? 0 : nook_error_set(err, e, "stat %s", m->destination);
+    if (!S_ISDIR(st.st_mode))
+        return nook_error_set(err, 0, "filesystem \"%s\" must be mounted on ordinary directory "
+                              "(%s is not one)", m->type, m->destination);
+    return 0;
+}
+
 static int mount_other(const struct spec_mount *m, int rootfd, const struct rootfs_opts *o,
                        struct nook_error *err)
 {
@@ -174,6 +236,11 @@ static int mount_other(const struct spec_mount *m, int rootfd, const struct root
     const char *source = m->source ? m->source : type;
     if (strcmp(type, "cgroup") == 0 || strcmp(type, "cgroup2") == 0)
         return mount_cgroup(m, rootfd, o, err);
+    if ((strcmp(type, "proc") == 0 || strcmp(type, "sysfs") == 0) &&
+        check_ordinary_directory(m, rootfd, err) < 0)
+        return -1;
+    if (strcmp(type, "tmpfs") == 0 && m->tmpcopyup)
+        return mount_tmpfs_copyup(m, source, rootfd, err);
     if (strcmp(type, "devpts") == 0) {
         char *data = devpts_data(m->data);
         int rc = mount_fs(source, rootfd, m->destination, type, m->flags, data, err);
@@ -219,12 +286,91 @@ static int mount_one(const struct spec_mount *m, const struct rootfs_plan *plan,
     return rc;
 }
 
+/* A path strictly below dir (both clean and absolute). */
+static bool is_below(const char *path, const char *dir)
+{
+    size_t n = strlen(dir);
+    if (strcmp(dir, "/") == 0)
+        return path[1] != '\0';
+    return strncmp(path, dir, n) == 0 && path[n] == '/';
+}
+
+/* A read-only mount with later mounts below it (or /dev, which nook fills
+ * with nodes and links) could not take their mount points: it is made
+ * writable and turned read-only once everything below it exists, as runc
+ * does for a read-only /dev. */
+static bool read_only_later(const struct spec *spec, size_t i)
+{
+    const struct spec_mount *m = &spec->mounts[i];
+    if (!(m->flags & MS_RDONLY))
+        return false;
+    if (strcmp(m->destination, "/dev") == 0)
+        return true;
+    for (size_t j = i + 1; j < spec->n_mounts; j++)
+        if (is_below(spec->mounts[j].destination, m->destination))
+            return true;
+    return false;
+}
+
+static int remount_read_only(int rootfd, const char *dest, struct nook_error *err)
+{
+    int fd = rootfs_open_in_root(rootfd, dest, 0);
+    if (fd < 0)
+        return nook_error_sys(err, "open mount point %s", dest);
+    char target[ROOTFS_FD_PATH_MAX];
+    rootfs_fd_path(fd, target);
+    unsigned long flags;
+    int rc = 0;
+    if (rootfs_remount_flags(fd, MS_RDONLY, 0, &flags) < 0)
+        rc = nook_error_sys(err, "remount %s read-only: read its flags", dest);
+    else if (rootfs_mount_change(NULL, target, flags) < 0)
+        rc = nook_error_sys(err, "remount %s read-only", dest);
+    close(fd);
+    return rc;
+}
+
+/* "rro", "rnosuid", ...: mount_setattr(2) (Linux 5.12) on the mount and
+ * every mount below it; plain MS_REMOUNT only ever changes one mount. */
+static int set_recursive_attrs(int rootfd, const struct spec_mount *m, struct nook_error *err)
+{
+    struct mount_attr attr = {.attr_set = m->rec_attr_set, .attr_clr = m->rec_attr_clear};
+    /* The atime modes are one field: setting one clears the others. */
+    if (attr.attr_set & MOUNT_ATTR__ATIME)
+        attr.attr_clr |= MOUNT_ATTR__ATIME;
+    int fd = rootfs_open_in_root(rootfd, m->destination, 0);
+    if (fd < 0)
+        return nook_error_sys(err, "open mount point %s", m->destination);
+    int rc = 0;
+    if (mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0)
+        rc = nook_error_sys(err, "set recursive mount options of %s", m->destination);
+    close(fd);
+    return rc;
+}
+
 int rootfs_mount_config_mounts(const struct spec *spec, const struct rootfs_plan *plan,
                                int rootfd, const struct rootfs_opts *o,
                                struct nook_error *err)
 {
-    for (size_t i = 0; i < spec->n_mounts; i++)
-        if (mount_one(&spec->mounts[i], plan, rootfd, o, err) < 0)
+    for (size_t i = 0; i < spec->n_mounts; i++) {
+        struct spec_mount m = spec->mounts[i];
+        if (read_only_later(spec, i))
+            m.flags &= ~(unsigned long)MS_RDONLY;
+        if (mount_one(&m, plan, rootfd, o, err) < 0)
             return nook_error_wrap(err, "mounts[%zu]", i);
+    }
+    return 0;
+}
+
+int rootfs_finish_config_mounts(const struct spec *spec, int rootfd, struct nook_error *err)
+{
+    /* Innermost first: a parent made read-only (recursively or not) no
+     * longer lets a submount's flags be changed through it. */
+    for (size_t i = spec->n_mounts; i-- > 0;) {
+        const struct spec_mount *m = &spec->mounts[i];
+        if (read_only_later(spec, i) && remount_read_only(rootfd, m->destination, err) < 0)
+            return nook_error_wrap(err, "mounts[%zu]", i);
+        if ((m->rec_attr_set || m->rec_attr_clear) && set_recursive_attrs(rootfd, m, err) < 0)
+            return nook_error_wrap(err, "mounts[%zu]", i);
+    }
     return 0;
 }
