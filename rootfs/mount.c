@@ -55,9 +55,29 @@ static int mount_root(const struct rootfs_plan *plan, const struct rootfs_opts *
     return 0;
 }
 
+int rootfs_validate_shared_mntns(const struct spec *spec, struct nook_error *err)
+{
+    if (spec_find_namespace(spec, SPEC_NS_MOUNT))
+        return 0;
+    static const char need[] = ": needs a mount namespace in linux.namespaces";
+    if (spec->masked_paths.n)
+        return nook_error_set(err, 0, "linux.maskedPaths%s", need);
+    if (spec->readonly_paths.n)
+        return nook_error_set(err, 0, "linux.readonlyPaths%s", need);
+    if (spec->root.readonly)
+        return nook_error_set(err, 0, "root.readonly%s", need);
+    if (spec->rootfs_propagation)
+        return nook_error_set(err, 0, "linux.rootfsPropagation%s", need);
+    if (spec_annotation(spec, ROOTFS_ANNOT_LOWER))
+        return nook_error_set(err, 0, "annotations[\"" ROOTFS_ANNOT_LOWER "\"]%s", need);
+    return 0;
+}
+
 int rootfs_mount(const struct spec *spec, const struct rootfs_plan *plan,
                  const struct rootfs_opts *o, struct nook_error *err)
 {
+    if (o->shared_mntns)
+        return 0;
     if (prepare_propagation(spec, plan, err) < 0)
         return -1;
     if (mount_root(plan, o, err) < 0)

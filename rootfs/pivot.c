@@ -71,9 +71,24 @@ static int move_root(const char *root, struct nook_error *err)
     return 0;
 }
 
+/* Sharing nook's mount namespace: a chroot, as runc does there (a
+ * pivot_root would change the root of every process of the namespace). */
+static int chroot_into(const char *root, struct nook_error *err)
+{
+    if (chdir(root) < 0)
+        return nook_error_sys(err, "chdir to root %s", root);
+    if (chroot(".") < 0)
+        return nook_error_sys(err, "chroot to %s", root);
+    if (chdir("/") < 0)
+        return nook_error_sys(err, "chdir to /");
+    return 0;
+}
+
 int rootfs_pivot(const struct spec *spec, const struct rootfs_plan *plan,
                  const struct rootfs_opts *o, struct nook_error *err)
 {
+    if (o->shared_mntns)
+        return chroot_into(plan->mountpoint, err);
     if ((o->no_pivot ? move_root : pivot_into)(plan->mountpoint, err) < 0)
         return -1;
     if (rootfs_apply_readonly_paths(spec, err) < 0)

@@ -49,6 +49,10 @@ int rootfs_cleanup(const struct rootfs_plan *plan, struct nook_error *err);
 struct rootfs_opts {
     bool userns;    /* in a new user namespace: bind-mount devices, no mknod */
     bool no_pivot;  /* --no-pivot: MS_MOVE + chroot instead of pivot_root */
+    bool shared_mntns; /* no mount namespace in linux.namespaces: the
+                          container shares nook's (runtime-spec: inherited),
+                          so nothing is mounted (it would be the host's and
+                          outlive the container) and the root is a chroot */
 };
 
 /* In the child, in its new mount namespace: make / a recursive slave (as
@@ -58,6 +62,11 @@ struct rootfs_opts {
  * links, linux.devices). Ends with the cwd unchanged. */
 int rootfs_mount(const struct spec *spec, const struct rootfs_plan *plan,
                  const struct rootfs_opts *o, struct nook_error *err);
+
+/* What needs a mount namespace of the container's own (masked and read-only
+ * paths, root.readonly, rootfsPropagation, an overlay root); an error naming
+ * the field when the spec has none. Config mounts are not made then. */
+int rootfs_validate_shared_mntns(const struct spec *spec, struct nook_error *err);
 
 /* In the child, after createContainer hooks: pivot_root (or move+chroot),
  * detach the old root, apply maskedPaths and readonlyPaths, make the root

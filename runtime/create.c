@@ -422,8 +422,8 @@ static int check_options(const struct create_ctx *x, struct nook_error *err)
     const struct spec *s = x->spec;
     if (!s->has_process)
         return nook_error_set(err, 0, "process: required to create a container");
-    if (!spec_find_namespace(s, SPEC_NS_MOUNT))
-        return nook_error_set(err, 0, "linux.namespaces: a mount namespace is required");
+    if (rootfs_validate_shared_mntns(s, err) < 0)
+        return -1;
     if (s->process.terminal && !x->o->console_socket && (!x->o->run || x->o->detach))
         return nook_error_set(err, 0, "process.terminal: a detached container needs --console-socket");
     if (!s->process.terminal && x->o->console_socket)

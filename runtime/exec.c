@@ -29,16 +29,22 @@ struct exec_opts {
     const char *cwd;
     const char *pid_file;
     const char *user;
-    bool tty, tty_set, detach;
+    const char *cgroup;     /* --cgroup: a sub-cgroup of the container's */
+    const char *apparmor, *process_label;
+    bool tty, tty_set, detach, ignore_paused, no_new_privs;
     int preserve_fds;
     struct spec_strv env;   /* -e, appended */
+    struct spec_strv caps;  /* --cap, added to every set but ambient */
+    gid_t *gids;            /* --additional-gids, appended */
+    size_t n_gids;
     char **args;            /* CMD ARG... */
     int nargs;
 };
 
 static int parse_exec_opts(int argc, char **argv, struct exec_opts *o)
 {
-    enum { OPT_CONSOLE = 256, OPT_CWD, OPT_PROCESS, OPT_PID_FILE, OPT_PRESERVE, OPT_IGNORED };
+    enum { OPT_CONSOLE = 256, OPT_CWD, OPT_PROCESS, OPT_PID_FILE, OPT_PRESERVE,
+           OPT_IGNORE_PAUSED, OPT_CGROUP, OPT_NNP, OPT_APPARMOR, OPT_LABEL };
     static const struct option opts[] = {
         {"tty", no_argument, NULL, 't'},
         {"detach", no_argument, NULL, 'd'},
@@ -49,11 +55,18 @@ static int parse_exec_opts(int argc, char **argv, struct exec_opts *o)
         {"process", required_argument, NULL, 'p'},
         {"pid-file", required_argument, NULL, OPT_PID_FILE},
         {"preserve-fds", required_argument, NULL, OPT_PRESERVE},
+        {"additional-gids", required_argument, NULL, 'g'},
+        {"cap", required_argument, NULL, 'c'},
+        {"ignore-paused", no_argument, NULL, OPT_IGNORE_PAUSED},
+        {"cgroup", required_argument, NULL, OPT_CGROUP},
+        {"no-new-privs", no_argument, NULL, OPT_NNP},
+        {"apparmor", required_argument, NULL, OPT_APPARMOR},
+        {"process-label", required_argument, NULL, OPT_LABEL},
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0},
     };
     int c;
-    while ((c = getopt_long(argc, argv, "+tde:u:p:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+tde:u:p:g:c:h", opts, NULL)) != -1) {
         switch (c) {
         case 't': o->tty = o->tty_set = true; break;
         case 'd': o->detach = true; break;
@@ -67,6 +80,25 @@ static int parse_exec_opts(int argc, char **argv, struct exec_opts *o)
         case 'u': o->user = optarg; break;
         case 'p': o->process_file = optarg; break;
         case OPT_PID_FILE: o->pid_file = optarg; break;
+        case 'g': {
+            char *end;
+            unsigned long gid = strtoul(optarg, &end, 10);
+            if (end == optarg || *end || gid > UINT32_MAX - 1)
+                return usage_error("exec", "--additional-gids needs a gid, not \"%s\"", optarg);
+            o->gids = xrealloc(o->gids, (o->n_gids + 1) * sizeof *o->gids);
+            o->gids[o->n_gids++] = (gid_t)gid;
+            break;
+        }
+        case 'c':
+            o->caps.v = xrealloc(o->caps.v, (o->caps.n + 2) * sizeof *o->caps.v);
+            o->caps.v[o->caps.n++] = optarg;
+            o->caps.v[o->caps.n] = NULL;
+            break;
+        case OPT_IGNORE_PAUSED: o->ignore_paused = true; break;
+        case OPT_CGROUP: o->cgroup = optarg; break;
+        case OPT_NNP: o->no_new_privs = true; break;
+        case OPT_APPARMOR: o->apparmor = optarg; break;
+        case OPT_LABEL: o->process_label = optarg; break;
         case OPT_PRESERVE: {
             char *end;
             long n = strtol(optarg, &end, 10);
@@ -122,6 +154,26 @@ static void strv_replace(struct spec_strv *dst, char **src, size_t n)
     dst->n = n;
 }
 
+static void add_gids(struct spec_user *u, const gid_t *gids, size_t n)
+{
+    if (n == 0)
+        return;
+    u->additional_gids = xrealloc(u->additional_gids,
+                                  (u->n_additional_gids + n) * sizeof *u->additional_gids);
+    memcpy(u->additional_gids + u->n_additional_gids, gids, n * sizeof *gids);
+    u->n_additional_gids += n;
+}
+
+static void strv_add_unique(struct spec_strv *sv, const char *s)
+{
+    for (size_t i = 0; i < sv->n; i++)
+        if (strcmp(sv->v[i], s) == 0)
+            return;
+    sv->v = xrealloc(sv->v, (sv->n + 2) * sizeof *sv->v);
+    sv->v[sv->n++] = xstrdup(s);
+    sv->v[sv->n] = NULL;
+}
+
 /* The exec'd process: --process FILE as it is, or the container's process
  * with the command line's changes, as runc does. */
 static int build_process(const struct exec_opts *o, struct spec *spec, struct nook_error *err)
@@ -154,6 +206,24 @@ static int build_process(const struct exec_opts *o, struct spec *spec, struct no
     }
     if (o->user && parse_user(o->user, &p->user, err) < 0)
         return -1;
+    add_gids(&p->user, o->gids, o->n_gids);
+    struct spec_strv *sets[] = {&p->capabilities.bounding, &p->capabilities.effective,
+                                &p->capabilities.inheritable, &p->capabilities.permitted};
+    for (size_t i = 0; i < o->caps.n; i++) {
+        p->has_capabilities = true;
+        for (size_t k = 0; k < sizeof sets / sizeof sets[0]; k++)
+            strv_add_unique(sets[k], o->caps.v[i]);
+    }
+    if (o->no_new_privs)
+        p->no_new_privileges = true;
+    if (o->apparmor) {
+        free(p->apparmor_profile);
+        p->apparmor_profile = xstrdup(o->apparmor);
+    }
+    if (o->process_label) {
+        free(p->selinux_label);
+        p->selinux_label = xstrdup(o->process_label);
+    }
     if (p->terminal && !o->console_socket && o->detach)
         return nook_error_set(err, 0, "exec: a detached process with a terminal needs --console-socket");
     return 0;
@@ -164,6 +234,8 @@ struct exec_ctx {
     struct spec *spec;
     struct container *c;
     int nsfd[SPEC_NS_TYPES]; /* the init's namespaces to join, or -1 */
+    int root_fd; /* the init's root when it shares nook's mount namespace
+                    (a chroot, see rootfs_pivot), or -1 */
     int sync[2];
     int console_sock;
     int notify_sock; /* connected seccomp agent, or -1 */
@@ -188,6 +260,14 @@ static int open_init_namespaces(struct exec_ctx *x, struct nook_error *err)
         snprintf(path, sizeof path, "/proc/%d/ns/%s", (int)x->c->st.pid, files[t]);
         x->nsfd[t] = open(path, O_RDONLY | O_CLOEXEC);
         if (x->nsfd[t] < 0)
+            return nook_error_sys(err, "exec: open %s", path);
+    }
+    x->root_fd = -1;
+    if (x->nsfd[SPEC_NS_MOUNT] < 0) {
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%d/root", (int)x->c->st.pid);
+        x->root_fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (x->root_fd < 0)
             return nook_error_sys(err, "exec: open %s", path);
     }
     /* The pid is verified only now that its namespaces are held open. */
@@ -273,6 +353,18 @@ static int join_namespaces(struct exec_ctx *x, struct nook_error *err)
     return 0;
 }
 
+/* The init's chroot, for a container without a mount namespace. */
+static int enter_root(struct exec_ctx *x, struct nook_error *err)
+{
+    if (x->root_fd < 0)
+        return 0;
+    if (fchdir(x->root_fd) < 0 || chroot(".") < 0)
+        return nook_error_sys(err, "exec: enter the container's root");
+    close(x->root_fd);
+    x->root_fd = -1;
+    return 0;
+}
+
 static _Noreturn void exec_child(struct exec_ctx *x)
 {
     struct nook_error err;
@@ -298,7 +390,8 @@ static _Noreturn void exec_child(struct exec_ctx *x)
         nook_error_sys(&err, "exec: make the process non-dumpable");
         child_fail(x, &err);
     }
-    if ((x->user_first && join_user_then_fork(x, &err) < 0) || join_namespaces(x, &err) < 0)
+    if ((x->user_first && join_user_then_fork(x, &err) < 0) || join_namespaces(x, &err) < 0 ||
+        enter_root(x, &err) < 0)
         child_fail(x, &err);
     if (p->terminal) {
         if (setsid() < 0 && errno != EPERM) {
@@ -350,6 +443,39 @@ static int wait_process(pid_t pid, int master, const sigset_t *set, struct nook_
     return exit_status_of(ws);
 }
 
+/* --cgroup PATH (or runc's "CONTROLLERS:PATH"; one hierarchy here, so the
+ * controllers do not matter): a sub-cgroup of the container's that already
+ * exists, never one outside it. */
+static char *exec_cgroup_path(const char *base, const char *arg, struct nook_error *err)
+{
+    if (!arg)
+        return xstrdup(base);
+    const char *colon = strchr(arg, ':');
+    const char *sub = colon ? colon + 1 : arg;
+    while (*sub == '/')
+        sub++;
+    for (const char *p = sub; *p;) {
+        size_t n = strcspn(p, "/");
+        if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.')) {
+            nook_error_set(err, 0, "exec: --cgroup %s: must name a cgroup below the container's",
+                           arg);
+            return NULL;
+        }
+        p += n;
+        while (*p == '/')
+            p++;
+    }
+    char *path = *sub ? xasprintf("%s/%s", base, sub) : xstrdup(base);
+    struct stat st;
+    int e = stat(path, &st) < 0 ? errno : S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+    if (e) {
+        nook_error_set(err, e, "exec: --cgroup %s: no cgroup %s", arg, path);
+        free(path);
+        return NULL;
+    }
+    return path;
+}
+
 static int run_exec(struct exec_ctx *x, const sigset_t *set, struct nook_error *err)
 {
     if (open_init_namespaces(x, err) < 0)
@@ -386,8 +512,12 @@ static int run_exec(struct exec_ctx *x, const sigset_t *set, struct nook_error *
     x->sync[1] = -1;
     struct nook_cgroup cg;
     int r = 0;
-    if (x->c->st.cgroup_path) {
-        r = cgroup_open(x->c->st.cgroup_path, &cg, err);
+    if (x->o->cgroup && !x->c->st.cgroup_path)
+        r = nook_error_set(err, 0, "exec: --cgroup: the container has no cgroup");
+    else if (x->c->st.cgroup_path) {
+        char *path = exec_cgroup_path(x->c->st.cgroup_path, x->o->cgroup, err);
+        r = path ? cgroup_open(path, &cg, err) : -1;
+        free(path);
         if (r == 0) {
             r = cgroup_enter(&cg, pid, err);
             cgroup_close(&cg);
@@ -450,6 +580,8 @@ int cmd_exec(struct nook_globals *g, int argc, char **argv, struct nook_error *e
     int r = parse_exec_opts(argc, argv, &o);
     if (r) {
         free(o.env.v);
+        free(o.caps.v);
+        free(o.gids);
         return r < 0 ? 0 : r;
     }
     sigset_t set, old;
@@ -461,9 +593,12 @@ int cmd_exec(struct nook_globals *g, int argc, char **argv, struct nook_error *e
     int status = 1;
     if (container_load(g, o.id, &c, err) < 0) {
         free(o.env.v);
-        return 1;
+        free(o.caps.v);
+        free(o.gids);
+        return 255;
     }
-    if (c.st.status != NOOK_STATUS_RUNNING && c.st.status != NOOK_STATUS_CREATED) {
+    if (c.st.status != NOOK_STATUS_RUNNING && c.st.status != NOOK_STATUS_CREATED &&
+        !(c.st.status == NOOK_STATUS_PAUSED && o.ignore_paused)) {
         nook_error_set(err, 0, "exec: container is %s", nook_status_names[c.st.status]);
         goto out;
     }
@@ -494,5 +629,9 @@ int cmd_exec(struct nook_globals *g, int argc, char **argv, struct nook_error *e
 out:
     container_release(&c);
     free(o.env.v);
-    return status;
+    free(o.caps.v);
+    free(o.gids);
+    /* As runc: an exec that failed before the process ran is 255, so a
+     * caller can tell it from the process's own exit status. */
+    return status == 1 && err->msg[0] ? 255 : status;
 }

@@ -284,7 +284,8 @@ _Noreturn void init_main(struct create_ctx *x)
     }
 
     struct rootfs_opts ro = {.userns = x->new_userns || x->joined_userns,
-                             .no_pivot = x->o->no_pivot};
+                             .no_pivot = x->o->no_pivot,
+                             .shared_mntns = !spec_find_namespace(x->spec, SPEC_NS_MOUNT)};
     if (ns_set_hostname(x->spec, &err) < 0 || rootfs_mount(x->spec, &x->plan, &ro, &err) < 0 ||
         run_create_hooks(x, &err) < 0 || rootfs_pivot(x->spec, &x->plan, &ro, &err) < 0 || make_cwd(&x->spec->process, &err) < 0 ||
         ns_apply_sysctl(x->spec, &err) < 0 || set_personality(x->spec, &err) < 0 ||

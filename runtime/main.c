@@ -73,7 +73,7 @@ int main(int argc, char **argv)
         optind = 1; /* restart getopt for the command's own options */
         nook_log(&g, "debug", "%s", name);
         int status = commands[i].fn(&g, sub_argc, sub_argv, &err);
-        if (status == 1 && err.msg[0]) {
+        if (status != 0 && err.msg[0]) {
             if (nook_current_id)
                 fprintf(stderr, "nook: %s: %s\n", nook_current_id, err.msg);
             else

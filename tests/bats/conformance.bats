@@ -82,3 +82,63 @@ teardown() { nook_teardown; }
 	[ "$status" -eq 0 ]
 	[[ "$output" == *unbindable* ]]
 }
+
+# ---- namespaces
+
+@test "no namespaces at all: every one is nook's, the mount namespace included" {
+	cfg 'del(.hostname) | .linux.namespaces = [] | .linux.maskedPaths = [] | .linux.readonlyPaths = []'
+	echo in-root >"$ROOTFS/marker"
+	local before
+	before=$(grep -c . /proc/self/mountinfo)
+	set_cmd 'cat /marker; sleep 100'
+	create_ctr "$ID"
+	local pid t
+	pid=$(state_field "$ID" pid)
+	for t in mnt pid net ipc uts cgroup user; do
+		[ "$(readlink /proc/$pid/ns/$t)" = "$(readlink /proc/self/ns/$t)" ]
+	done
+	# A chroot into the root, and nothing mounted in the shared namespace.
+	[ "$(readlink /proc/$pid/root)" = "$ROOTFS" ]
+	[ "$(grep -c . /proc/self/mountinfo)" = "$before" ]
+	nook start "$ID"
+	wait_file "$BATS_TEST_TMPDIR/$ID.out"
+	[ "$(ctr_output "$ID")" = in-root ]
+	nook delete -f "$ID"
+}
+
+@test "no mount namespace: maskedPaths is a config error" {
+	nook_only "runc's wording differs"
+	remove_namespace mount
+	try_create "$ID"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"linux.maskedPaths: needs a mount namespace in linux.namespaces"* ]]
+	assert_nothing_left "$ID"
+}
+
+@test "hostname is set in a uts namespace joined by path" {
+	unshare --uts sleep 100 &
+	local pid=$! i
+	track_bg "$pid"
+	for ((i = 0; i < 250; i++)); do
+		[ "$(ns_link "$pid" uts)" != "$(ns_link self uts)" ] && break
+		sleep 0.02
+	done
+	add_namespace uts "/proc/$pid/ns/uts"
+	cfg '.hostname = "joined-uts"'
+	run_container hostname
+	[ "$status" -eq 0 ]
+	[ "$output" = joined-uts ]
+	[ "$(nsenter -t "$pid" -u hostname)" = joined-uts ]
+	[ "$(hostname)" != joined-uts ]
+}
+
+@test "spec: a cgroup namespace only on a pure cgroup v2 host" {
+	nook spec -b "$BATS_TEST_TMPDIR"
+	local has
+	has=$(jq '[.linux.namespaces[] | select(.type == "cgroup")] | length' "$BATS_TEST_TMPDIR/config.json")
+	if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
+		[ "$has" = 1 ]
+	else
+		[ "$has" = 0 ]
+	fi
+}
