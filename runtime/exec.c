@@ -422,6 +422,12 @@ static int run_exec(struct exec_ctx *x, const sigset_t *set, struct nook_error *
     }
     if (r == 0)
         r = sync_send(x->sync[0], SYNC_GO, pid, NULL, -1, err);
+    /* --ignore-paused: the process is frozen with the rest now; `resume`
+     * needs the lock to thaw it. */
+    if (r == 0 && x->c->st.status == NOOK_STATUS_PAUSED) {
+        close(x->c->lock_fd);
+        x->c->lock_fd = -1;
+    }
     int master = -1;
     while (r == 0) {
         struct sync_msg m;
@@ -458,7 +464,8 @@ static int run_exec(struct exec_ctx *x, const sigset_t *set, struct nook_error *
             return nook_error_wrap(err, "write --pid-file");
     }
     /* The container lock is not held while the process runs. */
-    close(x->c->lock_fd);
+    if (x->c->lock_fd >= 0)
+        close(x->c->lock_fd);
     x->c->lock_fd = -1;
     if (x->o->detach) {
         if (master >= 0)

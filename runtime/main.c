@@ -2,6 +2,8 @@
  * prints an error (`nook: <id>: <msg>`) and picks the exit status. */
 #include "commands.h"
 
+#include "../security/security.h"
+
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,7 +52,9 @@ int main(int argc, char **argv)
         /* runc's; accepted for compatibility (nook always uses cgroupfs). */
         case OPT_SYSTEMD: case OPT_CRIU: case OPT_ROOTLESS: break;
         case 'v':
-            printf("nook version %s\nspec: 1.2.0\n", NOOK_VERSION);
+            /* runc's layout: tools parse the first line and "spec:". */
+            printf("nook version %s\ncommit: %s\nspec: 1.2.0\nlibseccomp: %s\n", NOOK_VERSION,
+                   NOOK_COMMIT, security_libseccomp_version());
             return 0;
         case 'h':
             print_usage(stdout);
@@ -82,5 +86,9 @@ int main(int argc, char **argv)
         }
         return status;
     }
+    /* As runc: "nook foo -h" asks for help on a topic there is none of. */
+    for (int i = optind + 1; i < argc; i++)
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+            return usage_error(NULL, "No help topic for '%s'", name);
     return usage_error(NULL, "unknown command \"%s\"", name);
 }

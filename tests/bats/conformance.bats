@@ -142,3 +142,108 @@ teardown() { nook_teardown; }
 		[ "$has" = 0 ]
 	fi
 }
+
+# ---- command line (runc's)
+
+@test "exec --additional-gids adds groups" {
+	set_cmd 'sleep 100'
+	run_detached "$ID"
+	run nook exec --user 1000:1000 --additional-gids 100 --additional-gids 65534 "$ID" id -G
+	[ "$status" -eq 0 ]
+	[ "$output" = "1000 100 65534" ]
+}
+
+@test "exec: 255 when the process could not be started, its own status otherwise" {
+	set_cmd 'sleep 100'
+	run_detached "$ID"
+	run nook exec "$ID" sh -c 'exit 42'
+	[ "$status" -eq 42 ]
+	run nook exec --pid-file /non-existent/directory "$ID" true
+	[ "$status" -eq 255 ]
+	run nook exec "$ID" no-such-binary
+	[ "$status" -eq 255 ]
+	run nook exec no-such-container true
+	[ "$status" -eq 255 ]
+}
+
+@test "exec into a paused container: 255, unless --ignore-paused" {
+	set_cmd 'sleep 100'
+	run_detached "$ID"
+	run -0 nook pause "$ID"
+	run nook exec "$ID" true
+	[ "$status" -eq 255 ]
+	[[ "$output" == *paused* ]]
+	# The process is frozen with the rest until resume.
+	(
+		sleep 1
+		nook resume "$ID"
+	) &
+	track_bg $!
+	run nook exec --ignore-paused "$ID" echo ok
+	[ "$status" -eq 0 ]
+	[ "$output" = ok ]
+}
+
+@test "exec --cgroup puts the process in a sub-cgroup of the container" {
+	set_cmd 'sleep 100'
+	run_detached "$ID"
+	local pid cg
+	pid=$(state_field "$ID" pid)
+	cg=$(awk -F: '$1 == 0 {print $3}' "/proc/$pid/cgroup")
+	local dir
+	dir=$(awk '$9 == "cgroup2" {print $5; exit}' /proc/self/mountinfo)$cg
+	mkdir "$dir/sub"
+	run nook exec --cgroup sub "$ID" cat /proc/self/cgroup
+	rmdir "$dir/sub" 2>/dev/null || true
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"$cg/sub"* ]] || [[ "$output" == "0::/sub" ]]
+	run nook exec --cgroup ../escape "$ID" true
+	[ "$status" -eq 255 ]
+}
+
+@test "kill --all with signal 0 after the container stopped, ps of it, both exit 0" {
+	set_cmd 'sleep 100'
+	run_detached "$ID"
+	run -0 nook kill "$ID" KILL
+	wait_status "$ID" stopped
+	run -0 nook kill -a "$ID" 0
+	run -0 nook ps "$ID"
+	[ "${#lines[@]}" -eq 1 ]
+	run -0 nook delete "$ID"
+}
+
+@test "list is sorted by id" {
+	set_cmd 'sleep 100'
+	local a=${ID}-b b=${ID}-c c=${ID}-a
+	run_detached "$a"
+	run_detached "$b"
+	run_detached "$c"
+	run -0 nook list -q
+	[ "${lines[0]}" = "$c" ]
+	[ "${lines[1]}" = "$a" ]
+	[ "${lines[2]}" = "$b" ]
+	nook delete -f "$a"
+	nook delete -f "$b"
+	nook delete -f "$c"
+}
+
+@test "--version in runc's layout" {
+	nook_only "names nook"
+	run -0 "$NOOK" --version
+	[[ "${lines[0]}" =~ ^nook\ version\ [0-9]+\.[0-9]+\.[0-9]+ ]]
+	[[ "${lines[1]}" == "commit: "* ]]
+	[[ "${lines[2]}" == "spec: "[0-9]* ]]
+	[[ "${lines[3]}" =~ ^libseccomp:\ [0-9]+\.[0-9]+\.[0-9]+$ ]]
+}
+
+@test "help in runc's layout; help on an unknown topic fails" {
+	nook_only "names nook"
+	run -0 "$NOOK" -h
+	[ "${lines[0]}" = "NAME:" ]
+	[[ "${lines[1]}" == *"nook - Open Container Initiative runtime"* ]]
+	run -0 "$NOOK" delete -h
+	[[ "${lines[1]}" == *"nook delete"* ]]
+	run "$NOOK" foo -h
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"No help topic for 'foo'"* ]]
+}
