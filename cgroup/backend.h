@@ -25,10 +25,10 @@ struct cgroup_ops {
     int (*is_frozen)(const struct nook_cgroup *cg, bool *frozen, struct nook_error *err);
     int (*kill)(const struct nook_cgroup *cg, struct nook_error *err);
     int (*stats)(const struct nook_cgroup *cg, struct nook_stats *s, struct nook_error *err);
-    int (*oom_open)(const struct nook_cgroup *cg, struct cgroup_oom_watch *w,
+    int (*oom_open)(const struct nook_cgroup *cg, struct cgroup_oom_events *w,
                     struct nook_error *err);
     /* The OOM kills counted by the kernel so far (w from oom_open). */
-    int (*oom_count)(const struct nook_cgroup *cg, struct cgroup_oom_watch *w,
+    int (*oom_count)(const struct nook_cgroup *cg, struct cgroup_oom_events *w,
                      uint64_t *count, struct nook_error *err);
 };
 extern const struct cgroup_ops cgroup_v2_ops, cgroup_v1_ops, cgroup_hybrid_ops;
@@ -99,9 +99,9 @@ int cg_v2_check(const struct cgroup_host *h, const struct spec *spec, struct noo
 int cg_v2_apply(const struct nook_cgroup *cg, const struct spec_resources *r,
                 const struct spec_device *nodes, size_t n_nodes, struct nook_error *err);
 int cg_v2_stats(const struct nook_cgroup *cg, struct nook_stats *s, struct nook_error *err);
-int cg_v2_oom_open(const struct nook_cgroup *cg, struct cgroup_oom_watch *w,
+int cg_v2_oom_open(const struct nook_cgroup *cg, struct cgroup_oom_events *w,
                    struct nook_error *err);
-int cg_v2_oom_count(const struct nook_cgroup *cg, struct cgroup_oom_watch *w,
+int cg_v2_oom_count(const struct nook_cgroup *cg, struct cgroup_oom_events *w,
                     uint64_t *count, struct nook_error *err);
 int cg_v2_freeze(const struct nook_cgroup *cg, bool frozen, struct nook_error *err);
 int cg_v2_is_frozen(const struct nook_cgroup *cg, bool *frozen, struct nook_error *err);
@@ -125,9 +125,9 @@ int cg_v1_setup(const struct nook_cgroup *cg, const struct cgroup_host *h,
 int cg_v1_apply(const struct nook_cgroup *cg, const struct spec_resources *r,
                 const struct spec_device *nodes, size_t n_nodes, struct nook_error *err);
 int cg_v1_stats(const struct nook_cgroup *cg, struct nook_stats *s, struct nook_error *err);
-int cg_v1_oom_open(const struct nook_cgroup *cg, struct cgroup_oom_watch *w,
+int cg_v1_oom_open(const struct nook_cgroup *cg, struct cgroup_oom_events *w,
                    struct nook_error *err);
-int cg_v1_oom_count(const struct nook_cgroup *cg, struct cgroup_oom_watch *w,
+int cg_v1_oom_count(const struct nook_cgroup *cg, struct cgroup_oom_events *w,
                     uint64_t *count, struct nook_error *err);
 int cg_v1_freeze(const struct nook_cgroup *cg, bool frozen, struct nook_error *err);
 int cg_v1_is_frozen(const struct nook_cgroup *cg, bool *frozen, struct nook_error *err);

@@ -375,7 +375,7 @@ const char *cgroup_memory_path(const struct nook_cgroup *cg)
     return d ? d->path : NULL;
 }
 
-int cgroup_oom_watch_open(const struct nook_cgroup *cg, struct cgroup_oom_watch *w,
+int cgroup_oom_events_open(const struct nook_cgroup *cg, struct cgroup_oom_events *w,
                           struct nook_error *err)
 {
     memset(w, 0, sizeof *w);
@@ -383,13 +383,13 @@ int cgroup_oom_watch_open(const struct nook_cgroup *cg, struct cgroup_oom_watch 
     if (cg->ops->oom_open(cg, w, err) < 0)
         return -1;
     if (cg->ops->oom_count(cg, w, &w->seen, err) < 0) {
-        cgroup_oom_watch_close(w);
+        cgroup_oom_events_close(w);
         return -1;
     }
     return 0;
 }
 
-int cgroup_oom_watch_wait(const struct nook_cgroup *cg, struct cgroup_oom_watch *w,
+int cgroup_oom_events_wait(const struct nook_cgroup *cg, struct cgroup_oom_events *w,
                           int timeout_ms, uint64_t *new_ooms, struct nook_error *err)
 {
     struct pollfd p = {.fd = w->fd, .events = w->events};
@@ -403,7 +403,7 @@ int cgroup_oom_watch_wait(const struct nook_cgroup *cg, struct cgroup_oom_watch 
     return 0;
 }
 
-void cgroup_oom_watch_close(struct cgroup_oom_watch *w)
+void cgroup_oom_events_close(struct cgroup_oom_events *w)
 {
     if (w->fd >= 0)
         close(w->fd);

@@ -106,27 +106,27 @@ int cgroup_read_stats(const struct nook_cgroup *cg, struct nook_stats *s,
 
 /* The container's memory cgroup directory (v2: the cgroup; v1/hybrid: its
  * directory in the memory hierarchy), -1/NULL when it has none. For the
- * OOM-freeze monitor, with cgroup_oom_watch and cgroup_freeze. */
+ * OOM-freeze monitor, with its OOM watch and cgroup_freeze. */
 int cgroup_memory_fd(const struct nook_cgroup *cg);
 const char *cgroup_memory_path(const struct nook_cgroup *cg);
 
 /* Being told of OOM kills: fd polls readable (POLLIN) or POLLPRI when the
  * memory cgroup's OOM state changes (v2: memory.events; v1: an eventfd
  * registered on memory.oom_control, as runc does). */
-struct cgroup_oom_watch {
+struct cgroup_oom_events {
     int fd;       /* poll it for `events` */
     short events; /* POLLPRI (v2) or POLLIN (v1) */
     int ctl_fd;   /* v1: memory.oom_control, kept open while registered; else -1 */
     uint64_t seen;  /* OOM events counted so far */
     uint64_t fired; /* v1: eventfd notifications while the cgroup existed */
 };
-int cgroup_oom_watch_open(const struct nook_cgroup *cg, struct cgroup_oom_watch *w,
+int cgroup_oom_events_open(const struct nook_cgroup *cg, struct cgroup_oom_events *w,
                           struct nook_error *err);
 /* Wait up to timeout_ms (0: just look) and say how many OOM events happened
  * since the last call (or since open). */
-int cgroup_oom_watch_wait(const struct nook_cgroup *cg, struct cgroup_oom_watch *w,
+int cgroup_oom_events_wait(const struct nook_cgroup *cg, struct cgroup_oom_events *w,
                           int timeout_ms, uint64_t *new_ooms, struct nook_error *err);
-void cgroup_oom_watch_close(struct cgroup_oom_watch *w);
+void cgroup_oom_events_close(struct cgroup_oom_events *w);
 
 /* ---- the pieces below are exposed for unit tests ---- */
 

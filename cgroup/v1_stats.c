@@ -101,7 +101,7 @@ int cg_v1_stats(const struct nook_cgroup *cg, struct nook_stats *s, struct nook_
     return 0;
 }
 
-int cg_v1_oom_open(const struct nook_cgroup *cg, struct cgroup_oom_watch *w,
+int cg_v1_oom_open(const struct nook_cgroup *cg, struct cgroup_oom_events *w,
                    struct nook_error *err)
 {
     const struct cgroup_v1_dir *mem = cg_v1_dir(cg, "memory");
@@ -130,7 +130,7 @@ int cg_v1_oom_open(const struct nook_cgroup *cg, struct cgroup_oom_watch *w,
     return 0;
 }
 
-int cg_v1_oom_count(const struct nook_cgroup *cg, struct cgroup_oom_watch *w,
+int cg_v1_oom_count(const struct nook_cgroup *cg, struct cgroup_oom_events *w,
                     uint64_t *count, struct nook_error *err)
 {
     /* The eventfd counts OOM events, also those the OOM killer does not

@@ -61,7 +61,7 @@ int cg_v2_stats(const struct nook_cgroup *cg, struct nook_stats *s, struct nook_
     return 0;
 }
 
-int cg_v2_oom_open(const struct nook_cgroup *cg, struct cgroup_oom_watch *w,
+int cg_v2_oom_open(const struct nook_cgroup *cg, struct cgroup_oom_events *w,
                    struct nook_error *err)
 {
     w->fd = openat(cg->dirfd, "memory.events", O_RDONLY | O_CLOEXEC);
@@ -71,7 +71,7 @@ int cg_v2_oom_open(const struct nook_cgroup *cg, struct cgroup_oom_watch *w,
     return 0;
 }
 
-int cg_v2_oom_count(const struct nook_cgroup *cg, struct cgroup_oom_watch *w,
+int cg_v2_oom_count(const struct nook_cgroup *cg, struct cgroup_oom_events *w,
                     uint64_t *count, struct nook_error *err)
 {
     /* Reading the file from the start also re-arms POLLPRI. */
