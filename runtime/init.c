@@ -296,11 +296,11 @@ _Noreturn void init_main(struct create_ctx *x)
         fail(x, &err);
     if (wait_for_start(x, &err) < 0)
         fail(x, &err);
-    /* startContainer hooks see the container still "created" (as runc). */
-    if (hooks_run(x->spec, SPEC_HOOK_START_CONTAINER, &x->st, &err) < 0)
-        fail(x, &err);
-    x->st.status = NOOK_STATUS_RUNNING;
-    process_finish_and_exec(x->spec, &x->spec->process, &x->st, x->o->preserve_fds,
-                            x->o->listen_fds, x->notify_sock, &err);
+    /* startContainer hooks (run last, see finish.c) see the container
+     * still "created", as in runc. */
+    struct finish_opts f = {.st = &x->st, .seccomp = &x->seccomp, .keep_fds = x->o->preserve_fds,
+                            .listen_fds = x->o->listen_fds, .notify_sock = x->notify_sock,
+                            .start_hooks = true};
+    process_finish_and_exec(x->spec, &x->spec->process, &f, &err);
     fail(x, &err);
 }
