@@ -151,7 +151,10 @@ static int setup_console(struct create_ctx *x, struct nook_error *err)
 }
 
 /* Block until `nook start` opens exec.fifo for reading, then tell it we are
- * going on by writing one byte. */
+ * going on by writing one byte. The write end stays open (close-on-exec):
+ * start sees it close when the process has called execve (or the init has
+ * died), so it returns, and poststart hooks run, only after startContainer
+ * hooks and the execve (runtime.md). */
 static int wait_for_start(struct create_ctx *x, struct nook_error *err)
 {
     int fd;
@@ -165,7 +168,6 @@ static int wait_for_start(struct create_ctx *x, struct nook_error *err)
         close(fd);
         return nook_error_set(err, e, "write exec.fifo");
     }
-    close(fd);
     /* The state dir is on the host: nothing of it may reach the container. */
     close(x->dir_fd);
     x->dir_fd = -1;
