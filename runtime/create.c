@@ -331,6 +331,7 @@ static void free_ctx(struct create_ctx *x)
         close(x->console_sock);
     if (x->notify_sock >= 0)
         close(x->notify_sock);
+    security_seccomp_prog_free(&x->seccomp);
     if (x->own_pid_ns >= 0)
         close(x->own_pid_ns);
     if (x->own_time_ns >= 0)
@@ -451,6 +452,8 @@ static int do_create(struct create_ctx *x, struct created *out, struct nook_erro
         return -1;
     if (x->spec->has_seccomp && security_seccomp_uses_notify(&x->spec->seccomp) &&
         security_notify_connect(&x->spec->seccomp, &x->notify_sock, err) < 0)
+        return -1;
+    if (process_prepare_seccomp(x->g, x->spec, &x->seccomp, err) < 0)
         return -1;
     if (ns_open_joins(x->spec, &x->joins, err) < 0)
         return -1;
