@@ -79,7 +79,7 @@ static int make_namespaces_after_join(struct create_ctx *x, struct nook_error *e
             set_dumpable(false, err) < 0)
             return -1;
     }
-    int rest = flags & ~(CLONE_NEWUSER | CLONE_NEWPID);
+    int rest = flags & ~(CLONE_NEWUSER | CLONE_NEWPID | (x->late_cgroupns ? CLONE_NEWCGROUP : 0));
     if (rest && unshare(rest) < 0)
         return nook_error_sys(err, "unshare namespaces");
     if (flags & CLONE_NEWPID) {
@@ -255,12 +255,10 @@ _Noreturn void init_main(struct create_ctx *x)
     /* Our copy of the lock fd would keep the container locked after create. */
     close(x->lock_fd);
     x->lock_fd = -1;
-    /* The cgroup directory is the host's: an fd of it left open could be
+    /* The cgroup directories are the host's: an fd of one left open could be
      * process.cwd "/proc/self/fd/N", outside the root (CVE-2024-21626). */
-    if (x->have_cg && x->cg.dirfd >= 0) {
-        close(x->cg.dirfd);
-        x->cg.dirfd = -1;
-    }
+    if (x->have_cg)
+        cgroup_close_fds(&x->cg);
     /* Through the host's /proc, before any namespace is joined (so nothing
      * the container controls can be mounted over it, CVE-2025-52881) and
      * while our own /proc files are still ours to write (see set_dumpable). */
@@ -273,6 +271,11 @@ _Noreturn void init_main(struct create_ctx *x)
     if (ask(x, SYNC_HELLO, SYNC_GO, &host_pid, &err) < 0)
         fail(x, &err);
     x->st.pid = host_pid;
+    /* Now in the container's cgroups: a new cgroup namespace is rooted there. */
+    if (x->late_cgroupns && unshare(CLONE_NEWCGROUP) < 0) {
+        nook_error_sys(&err, "unshare cgroup namespace");
+        fail(x, &err);
+    }
     /* Nothing of the container exists before we report "created" (nook exec
      * needs that state) unless a namespace was joined: there we became
      * non-dumpable at once. Until here the new time namespace's offsets
