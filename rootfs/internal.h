@@ -68,6 +68,10 @@ int rootfs_remount_flags(int fd, unsigned long set, unsigned long clear,
 /* The mount point of the first mount of this filesystem type in
  * /proc/self/mountinfo; 0 with *out NULL when there is none. */
 int rootfs_mountinfo_find_fstype(const char *fstype, char **out, struct nook_error *err);
+/* Mount points of every whole procfs and sysfs (root "/") not at or below
+ * except_under, in mountinfo order. Caller frees the strings and v. */
+int rootfs_mountinfo_full_kernel_fs(const char *except_under, struct spec_strv *out,
+                                    struct nook_error *err);
 /* The mount point (the topmost one) holding path. */
 int rootfs_mountinfo_containing(const char *path, char **out, struct nook_error *err);
 

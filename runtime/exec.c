@@ -341,40 +341,91 @@ static int wait_process(pid_t pid, int master, const sigset_t *set, struct nook_
             kill(pid, (int)si.ssi_signo);
     }
     close(sfd);
+    if (master >= 0 && console_drain(master, err) < 0)
+        return -1;
     return exit_status_of(ws);
 }
 
-/* --cgroup PATH (or runc's "CONTROLLERS:PATH"; one hierarchy here, so the
- * controllers do not matter): a sub-cgroup of the container's that already
- * exists, never one outside it. */
-static char *exec_cgroup_path(const char *base, const char *arg, struct nook_error *err)
+/* Does the hierarchy named key ("unified", "cpu,cpuacct") carry one of the
+ * comma-separated controllers in want? */
+static bool hierarchy_has(const char *key, const char *want, size_t want_len)
 {
-    if (!arg)
-        return xstrdup(base);
-    const char *colon = strchr(arg, ':');
-    const char *sub = colon ? colon + 1 : arg;
-    while (*sub == '/')
-        sub++;
-    for (const char *p = sub; *p;) {
-        size_t n = strcspn(p, "/");
-        if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.')) {
-            nook_error_set(err, 0, "exec: --cgroup %s: must name a cgroup below the container's",
-                           arg);
-            return NULL;
+    for (const char *w = want; w < want + want_len;) {
+        size_t n = strcspn(w, ",");
+        if (n > (size_t)(want + want_len - w))
+            n = (size_t)(want + want_len - w);
+        for (const char *k = key; *k;) {
+            size_t m = strcspn(k, ",");
+            if (m == n && strncmp(k, w, n) == 0)
+                return true;
+            k += m + (k[m] == ',');
         }
+        w += n + 1;
+    }
+    return false;
+}
+
+static int check_sub_cgroup(const char *arg, const char *path, struct nook_error *err)
+{
+    struct stat st;
+    int e = stat(path, &st) < 0 ? errno : S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+    if (e)
+        return nook_error_set(err, e, "exec: --cgroup %s: no cgroup %s", arg, path);
+    return 0;
+}
+
+/* --cgroup SUB, or runc's "CONTROLLER[,CONTROLLER]:SUB" (those hierarchies
+ * only): the state with SUB appended to the container's cgroup in each
+ * hierarchy it applies to. SUB must exist and stay below the container's
+ * cgroup. Fills *sub (caller frees with free_sub_state). */
+static int exec_cgroup_state(const struct nook_state *st, const char *arg, struct nook_state *sub,
+                             struct nook_error *err)
+{
+    *sub = *st;
+    sub->cgroup_paths.v = NULL;
+    sub->cgroup_paths.n = 0;
+    sub->cgroup_path = NULL;
+    const char *colon = strchr(arg, ':');
+    const char *rel = colon ? colon + 1 : arg;
+    while (*rel == '/')
+        rel++;
+    for (const char *p = rel; *p;) {
+        size_t n = strcspn(p, "/");
+        if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+            return nook_error_set(err, 0, "exec: --cgroup %s: must name a cgroup below the "
+                                  "container's", arg);
         p += n;
         while (*p == '/')
             p++;
     }
-    char *path = *sub ? xasprintf("%s/%s", base, sub) : xstrdup(base);
-    struct stat st;
-    int e = stat(path, &st) < 0 ? errno : S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
-    if (e) {
-        nook_error_set(err, e, "exec: --cgroup %s: no cgroup %s", arg, path);
-        free(path);
-        return NULL;
+    bool unified_wanted = !colon || hierarchy_has("unified", arg, (size_t)(colon - arg));
+    sub->cgroup_path = *rel && unified_wanted ? xasprintf("%s/%s", st->cgroup_path, rel)
+                                              : xstrdup(st->cgroup_path);
+    sub->cgroup_paths.v = xcalloc(st->cgroup_paths.n + 1, sizeof *sub->cgroup_paths.v);
+    for (size_t i = 0; i < st->cgroup_paths.n; i++) {
+        const struct spec_kv *kv = &st->cgroup_paths.v[i];
+        bool applies = *rel && (!colon || hierarchy_has(kv->key, arg, (size_t)(colon - arg)) ||
+                                (strcmp(kv->key, "unified") == 0 && unified_wanted));
+        sub->cgroup_paths.v[i].key = xstrdup(kv->key);
+        sub->cgroup_paths.v[i].value = applies ? xasprintf("%s/%s", kv->value, rel)
+                                               : xstrdup(kv->value);
+        sub->cgroup_paths.n++;
+        if (applies && check_sub_cgroup(arg, sub->cgroup_paths.v[i].value, err) < 0)
+            return -1;
     }
-    return path;
+    if (st->cgroup_paths.n == 0 && *rel)
+        return check_sub_cgroup(arg, sub->cgroup_path, err);
+    return 0;
+}
+
+static void free_sub_state(struct nook_state *sub)
+{
+    free(sub->cgroup_path);
+    for (size_t i = 0; i < sub->cgroup_paths.n; i++) {
+        free(sub->cgroup_paths.v[i].key);
+        free(sub->cgroup_paths.v[i].value);
+    }
+    free(sub->cgroup_paths.v);
 }
 
 static int run_exec(struct exec_ctx *x, const sigset_t *set, struct nook_error *err)
@@ -418,13 +469,15 @@ static int run_exec(struct exec_ctx *x, const sigset_t *set, struct nook_error *
     if (x->o->cgroup && !x->c->st.cgroup_path)
         r = nook_error_set(err, 0, "exec: --cgroup: the container has no cgroup");
     else if (x->c->st.cgroup_path) {
-        /* --cgroup: the same cgroups, but the sub-cgroup in the one that
-         * tracks the processes. */
-        struct nook_state st = x->c->st;
-        char *path = exec_cgroup_path(x->c->st.cgroup_path, x->o->cgroup, err);
-        st.cgroup_path = path;
-        r = path ? cgroup_open(&st, &cg, err) : -1;
-        free(path);
+        if (x->o->cgroup) {
+            struct nook_state sub;
+            r = exec_cgroup_state(&x->c->st, x->o->cgroup, &sub, err);
+            if (r == 0)
+                r = cgroup_open(&sub, &cg, err);
+            free_sub_state(&sub);
+        } else {
+            r = cgroup_open(&x->c->st, &cg, err);
+        }
         if (r == 0) {
             r = cgroup_enter(&cg, pid, err);
             cgroup_close(&cg);

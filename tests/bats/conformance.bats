@@ -184,19 +184,45 @@ teardown() { nook_teardown; }
 	[ "$output" = ok ]
 }
 
+# cgroup_dirs PID: the directory of each of the process's cgroups.
+cgroup_dirs() {
+	local n ctrl path mnt
+	while IFS=: read -r n ctrl path; do
+		if [ -z "$ctrl" ]; then
+			mnt=$(findmnt -rn -t cgroup2 -o TARGET | head -n 1)
+		else
+			mnt=$(findmnt -rn -t cgroup -O "${ctrl%%,*}" -o TARGET | head -n 1)
+		fi
+		[ -n "$mnt" ] && echo "$mnt$path"
+	done <"/proc/$1/cgroup"
+}
+
 @test "exec --cgroup puts the process in a sub-cgroup of the container" {
 	set_cmd 'sleep 100'
 	run_detached "$ID"
-	local pid cg
+	local pid d
 	pid=$(state_field "$ID" pid)
-	cg=$(awk -F: '$1 == 0 {print $3}' "/proc/$pid/cgroup")
-	local dir
-	dir=$(awk '$9 == "cgroup2" {print $5; exit}' /proc/self/mountinfo)$cg
-	mkdir "$dir/sub"
+	mapfile -t dirs < <(cgroup_dirs "$pid")
+	for d in "${dirs[@]}"; do
+		mkdir "$d/sub"
+		# A v1 cpuset cgroup takes no process before it has cpus and mems.
+		if [ -e "$d/cpuset.cpus" ]; then
+			cat "$d/cpuset.cpus" >"$d/sub/cpuset.cpus"
+			cat "$d/cpuset.mems" >"$d/sub/cpuset.mems"
+		fi
+	done
 	run nook exec --cgroup sub "$ID" cat /proc/self/cgroup
-	rmdir "$dir/sub" 2>/dev/null || true
+	nook kill -a "$ID" KILL
+	wait_status "$ID" stopped
+	for d in "${dirs[@]}"; do rmdir "$d/sub" 2>/dev/null || true; done
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"$cg/sub"* ]] || [[ "$output" == "0::/sub" ]]
+	local line
+	while read -r line; do
+		[[ "$line" == */sub ]] || {
+			echo "not in sub: $line" >&2
+			return 1
+		}
+	done <<<"$output"
 	run nook exec --cgroup ../escape "$ID" true
 	[ "$status" -eq 255 ]
 }
@@ -246,4 +272,69 @@ teardown() { nook_teardown; }
 	run "$NOOK" foo -h
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"No help topic for 'foo'"* ]]
+}
+
+# ---- terminal
+
+@test "the pty belongs to the process's user (run)" {
+	cfg '.process.terminal = true | .process.user.uid = 1000 | .process.user.gid = 100'
+	set_cmd 'stat -c %u:%g $(tty)'
+	run nook run -b "$BUNDLE" "$ID" </dev/null
+	[ "$status" -eq 0 ]
+	[[ "$output" == "1000:5"* ]]
+}
+
+@test "the pty belongs to the process's user (exec -t)" {
+	set_cmd 'sleep 100'
+	run_detached "$ID"
+	run nook exec -t --user 1000:100 "$ID" sh -c 'stat -c %u:%g $(tty)' </dev/null
+	[ "$status" -eq 0 ]
+	[[ "$output" == "1000:5"* ]]
+}
+
+@test "a short foreground container with a terminal never loses its output" {
+	cfg '.process.terminal = true'
+	set_cmd 'seq 1 300'
+	local i
+	for ((i = 0; i < 25; i++)); do
+		run nook run -b "$BUNDLE" "$ID-$i" </dev/null
+		[ "$status" -eq 0 ]
+		[[ "$output" == *"300"* ]] || {
+			echo "run $i lost output: $(tail -c 100 <<<"$output")" >&2
+			return 1
+		}
+	done
+}
+
+@test "--console-socket that appears a moment later is waited for" {
+	local sock=$BATS_TEST_TMPDIR/late.sock out=$BATS_TEST_TMPDIR/late.tty
+	cfg '.process.terminal = true'
+	set_cmd 'echo on-the-late-tty'
+	(
+		sleep 0.3
+		exec "$(recvtty_bin)" "$sock" >"$out" 2>&1
+	) &
+	track_bg $!
+	try_detached run -d --console-socket "$sock" -b "$BUNDLE" "$ID"
+	[ "$status" -eq 0 ]
+	wait_file "$out"
+	for ((i = 0; i < 100; i++)); do
+		grep -q on-the-late-tty "$out" && break
+		sleep 0.05
+	done
+	grep -q on-the-late-tty "$out"
+}
+
+# ---- --no-pivot
+
+@test "--no-pivot: a nested user namespace works but cannot mount a bare /proc" {
+	cfg 'del(.linux.seccomp)
+	     | .process.capabilities.bounding += ["CAP_SETFCAP"]
+	     | .process.capabilities.permitted += ["CAP_SETFCAP"]
+	     | .process.args = ["unshare", "-mrpf", "sh", "-euxc", "mount -t proc none /proc && echo h > /proc/sysrq-trigger"]'
+	run nook run --no-pivot -b "$BUNDLE" "$ID" </dev/null
+	[ "$status" -ne 0 ]
+	# The user namespace was made (sh ran in it), the mount was refused.
+	[[ "$output" == *"+ mount -t proc none /proc"* ]]
+	[[ "$output" == *"mount: permission denied"* ]]
 }
