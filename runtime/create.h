@@ -12,11 +12,13 @@
 struct create_ctx {
     const struct nook_globals *g;
     const struct create_opts *o;
-    struct spec *spec;
+    const struct runtime_spec *rs;
+    struct spec *spec;      /* &rs->spec */
     const char *config_json;
     size_t config_len;
 
     char *dir;          /* <root>/<id> */
+    const char *bundle; /* rs->bundle, or dir for a spec built in memory */
     int lock_fd;        /* flock()ed state dir; the init closes its copy */
     int dir_fd;         /* O_PATH of the state dir: the init opens exec.fifo through it */
     struct rootfs_plan plan;

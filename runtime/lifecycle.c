@@ -106,7 +106,7 @@ int container_kill_all(struct container *c, struct nook_error *err)
     return r;
 }
 
-int container_destroy(struct container *c, struct nook_error *err)
+int container_destroy(struct container *c, struct runtime_warnings *w, struct nook_error *err)
 {
     struct spec spec;
     bool have_spec = container_load_spec(c, &spec, err) == 0;
@@ -137,7 +137,7 @@ int container_destroy(struct container *c, struct nook_error *err)
         c->st.status = NOOK_STATUS_STOPPED;
         /* runtime.md: a failing poststop hook is only a warning. */
         if (hooks_run(&spec, SPEC_HOOK_POSTSTOP, &c->st, &hook_err) < 0)
-            dprintf(2, "nook: %s: warning: %s\n", c->id, hook_err.msg);
+            runtime_warn(w, "%s", hook_err.msg);
         spec_free(&spec);
     }
     return r;
