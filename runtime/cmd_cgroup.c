@@ -475,7 +475,7 @@ int cmd_events(struct nook_globals *g, int argc, char **argv, struct nook_error 
             if (s.memory_oom_kill > ooms)
                 print_line(spec_event_json("oom", id));
             ooms = s.memory_oom_kill;
-            if (container_status(&st) == NOOK_STATUS_STOPPED)
+            if (!container_pid_alive(&st))
                 break;
             print_line(spec_event_stats_json(id, &s));
         }

@@ -84,6 +84,35 @@ static int save_state(struct create_ctx *x, struct nook_error *err)
     return r;
 }
 
+/* The cgroup directory create_cgroup() will make (or join), before it
+ * exists; NULL when there is no cgroup v2 hierarchy to make it in. */
+static char *planned_cgroup_path(const struct create_ctx *x)
+{
+    char *mount = NULL, *path = NULL;
+    struct nook_error ignored;
+    if (cgroup_v2_mount(&mount, &ignored) == 0 &&
+        cgroup_path_for(mount, x->spec->cgroups_path, x->o->id, &path, &ignored) < 0)
+        path = NULL;
+    free(mount);
+    return path;
+}
+
+/* resources.json: what create is about to make (cgroup, overlay dirs), in
+ * state.json's format, written once before any of it exists and never
+ * rewritten. A nook killed at any later point, or a state.json lost or
+ * corrupted since, leaves delete -f this to find and remove everything by
+ * (runtime/state.c). */
+static int record_resources(struct create_ctx *x, struct nook_error *err)
+{
+    struct spec_kvlist annotations = x->st.annotations;
+    x->st.annotations = (struct spec_kvlist){NULL, 0};
+    char *json = spec_state_file_json(&x->st);
+    x->st.annotations = annotations;
+    int r = write_in_dir(x, "resources.json", json, strlen(json), err);
+    free(json);
+    return r;
+}
+
 static void fill_state(struct create_ctx *x)
 {
     struct nook_state *st = &x->st;
@@ -95,7 +124,7 @@ static void fill_state(struct create_ctx *x)
     st->rootfs = xstrdup(x->plan.overlay ? x->plan.mountpoint : x->plan.root);
     st->created = now_rfc3339();
     st->owner = geteuid();
-    st->cgroup_path = x->have_cg && x->cg.path ? xstrdup(x->cg.path) : NULL;
+    st->cgroup_path = planned_cgroup_path(x);
     st->overlay = x->plan.overlay;
     st->overlay_volatile = x->plan.overlay_volatile;
     st->overlay_work = x->plan.work ? xstrdup(x->plan.work) : NULL;
@@ -433,25 +462,38 @@ static int check_options(const struct create_ctx *x, struct nook_error *err)
 
 static int do_create(struct create_ctx *x, struct created *out, struct nook_error *err)
 {
+    if (!runtime_id_valid(x->o->id))
+        return nook_error_set(err, 0, "invalid container id (letters, digits and \"_+-.\" only)");
     if (check_options(x, err) < 0 || ns_validate(x->spec, err) < 0 ||
         check_privileges(x->spec, err) < 0 || security_validate(x->spec, err) < 0)
         return -1;
+    const struct nook_globals *g = x->g;
     if (make_state_dir(x, err) < 0)
         return -1;
+    runtime_step(g, "create", "state directory made and locked");
     if (write_in_dir(x, "config.json", x->config_json, x->config_len, err) < 0)
         return -1;
+    runtime_step(g, "create", "config.json stored");
     /* A spec built in memory has no bundle: its state dir stands in. */
     x->bundle = x->rs->bundle ? x->rs->bundle : x->dir;
     if (rootfs_plan(x->spec, x->bundle, x->dir, x->o->id, &x->plan, err) < 0)
         return -1;
+    fill_state(x);
+    if (record_resources(x, err) < 0)
+        return -1;
+    runtime_step(g, "create", "resources recorded");
     if (rootfs_prepare_dirs(&x->plan, err) < 0)
         return -1;
     x->plan_dirs = true;
+    runtime_step(g, "create", "rootfs directories made");
     if (create_cgroup(x, err) < 0)
         return -1;
-    fill_state(x);
-    if (save_state(x, err) < 0 || make_exec_fifo(x, err) < 0)
+    free(x->st.cgroup_path);
+    x->st.cgroup_path = x->have_cg && x->cg.path ? xstrdup(x->cg.path) : NULL;
+    runtime_step(g, "create", "cgroup made");
+    if (make_exec_fifo(x, err) < 0)
         return -1;
+    runtime_step(g, "create", "exec.fifo made");
     if (x->o->console_socket && console_socket_connect(x->o->console_socket, &x->console_sock, err) < 0)
         return -1;
     if (x->spec->has_seccomp && security_seccomp_uses_notify(&x->spec->seccomp) &&
@@ -463,8 +505,12 @@ static int do_create(struct create_ctx *x, struct created *out, struct nook_erro
     const struct spec_namespace *u = spec_find_namespace(x->spec, SPEC_NS_USER);
     x->new_userns = u && !u->path;
     x->joined_userns = u && u->path;
-    if (start_child(x, err) < 0 || serve_child(x, out, err) < 0)
+    if (start_child(x, err) < 0)
         return -1;
+    runtime_step(g, "create", "init cloned");
+    if (serve_child(x, out, err) < 0)
+        return -1;
+    runtime_step(g, "create", "init set up");
     if (x->slow_path && out->init != x->child) {
         /* The intermediate child exits once it has forked the init. */
         while (waitpid(x->child, NULL, 0) < 0 && errno == EINTR)
@@ -479,8 +525,14 @@ static int do_create(struct create_ctx *x, struct created *out, struct nook_erro
     x->st.status = NOOK_STATUS_CREATED;
     if (save_state(x, err) < 0)
         return -1;
+    runtime_step(g, "create", "state.json written");
+    /* Only now that state.json names it may the init outlive us. */
+    if (reply(x, SYNC_COMMITTED, 0, err) < 0)
+        return -1;
+    runtime_step(g, "create", "init told it is recorded");
     if (x->o->pid_file && write_pid_file(x->o->pid_file, out->init, err) < 0)
         return nook_error_wrap(err, "write --pid-file");
+    runtime_step(g, "create", "pid file written");
     return 0;
 }
 
