@@ -19,8 +19,29 @@ static int pidfd_open_pid(pid_t pid)
     return (int)syscall(SYS_pidfd_open, pid, 0);
 }
 
+/* After the byte: the init holds its end open until its execve (or death)
+ * closes it, so EOF means the process has been started. */
+static int wait_for_exec(int fifo, struct nook_error *err)
+{
+    for (;;) {
+        struct pollfd p = {.fd = fifo, .events = POLLIN};
+        if (poll(&p, 1, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            return nook_error_sys(err, "wait for the container process to start");
+        }
+        char b;
+        ssize_t n = read(fifo, &b, 1);
+        if (n == 0)
+            return 0;
+        if (n < 0 && errno != EAGAIN && errno != EINTR)
+            return nook_error_sys(err, "read exec.fifo");
+    }
+}
+
 /* Open exec.fifo for reading (non-blocking: the init may already be gone),
- * which lets the init go on, and wait for its byte or for the init to die.
+ * which lets the init go on, and wait for its byte or for the init to die,
+ * then for the execve.
  * Once the fifo is gone the container counts as running (container_status),
  * whatever happens to this nook. */
 static int release_init(struct container *c, struct nook_error *err)
@@ -59,6 +80,8 @@ static int release_init(struct container *c, struct nook_error *err)
     }
     if (pidfd >= 0)
         close(pidfd);
+    if (r == 0)
+        r = wait_for_exec(fifo, err);
     close(fifo);
     if (r == 0)
         runtime_step(c->g, "start", "init released");
@@ -128,14 +151,12 @@ int container_kill_all(struct container *c, struct nook_error *err)
     bool alive = container_pid_alive(&c->st);
     int pidfd = alive ? pidfd_open_pid(c->st.pid) : -1;
     int r = 0;
-    if (c->st.cgroup_path) {
-        struct nook_cgroup cg;
-        if (cgroup_open(c->st.cgroup_path, &cg, err) == 0) {
-            r = cgroup_kill(&cg, err);
-            cgroup_close(&cg);
-        } else if (err->code != ENOENT) {
-            r = -1;
-        }
+    struct nook_cgroup cg;
+    if (cgroup_open(&c->st, &cg, err) == 0) {
+        r = cgroup_kill(&cg, err);
+        cgroup_close(&cg);
+    } else if (err->code != ENOENT) {
+        r = -1;
     }
     if (r == 0 && alive) {
         struct nook_error gone;
@@ -172,10 +193,8 @@ static int cleanup_rootfs(const struct container *c, struct nook_error *err)
 
 static int destroy_cgroup(const struct container *c, struct nook_error *err)
 {
-    if (!c->st.cgroup_path)
-        return 0;
     struct nook_cgroup cg;
-    if (cgroup_open(c->st.cgroup_path, &cg, err) == 0)
+    if (cgroup_open(&c->st, &cg, err) == 0)
         return cgroup_destroy(&cg, err);
     /* Recorded before it was made, and create died first: nothing to do. */
     return err->code == ENOENT ? 0 : -1;

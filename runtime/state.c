@@ -57,7 +57,7 @@ static void find_init_in_cgroup(struct nook_state *st)
 {
     struct nook_cgroup cg;
     struct nook_error ignored;
-    if (!st->cgroup_path || cgroup_open(st->cgroup_path, &cg, &ignored) < 0)
+    if (cgroup_open(st, &cg, &ignored) < 0)
         return;
     pid_t *pids = NULL;
     size_t n = 0;
@@ -225,10 +225,10 @@ enum nook_status container_status(const char *dir, const struct nook_state *st)
     if (waiting)
         return NOOK_STATUS_CREATED;
     bool frozen = false;
-    if (st->cgroup_path) {
+    {
         struct nook_cgroup cg;
         struct nook_error ignored;
-        if (cgroup_open(st->cgroup_path, &cg, &ignored) == 0) {
+        if (cgroup_open(st, &cg, &ignored) == 0) {
             if (cgroup_is_frozen(&cg, &frozen, &ignored) < 0)
                 frozen = false;
             cgroup_close(&cg);
