@@ -84,6 +84,21 @@ static int save_state(struct create_ctx *x, struct nook_error *err)
     return r;
 }
 
+/* Running without a cgroup of its own (create_cgroup): the planned one
+ * is not the container's. */
+static void forget_cgroup(struct nook_state *st)
+{
+    free(st->cgroup_path);
+    free(st->cgroup_backend);
+    for (size_t i = 0; i < st->cgroup_paths.n; i++) {
+        free(st->cgroup_paths.v[i].key);
+        free(st->cgroup_paths.v[i].value);
+    }
+    free(st->cgroup_paths.v);
+    st->cgroup_path = st->cgroup_backend = NULL;
+    st->cgroup_paths = (struct spec_kvlist){NULL, 0};
+}
+
 /* resources.json: what create is about to make (cgroup, overlay dirs), in
  * state.json's format, written once before any of it exists and never
  * rewritten. A nook killed at any later point, or a state.json lost or
@@ -479,6 +494,8 @@ static int do_create(struct create_ctx *x, struct created *out, struct nook_erro
         return -1;
     if (x->have_cg)
         cgroup_record(&x->cg, &x->st);
+    else
+        forget_cgroup(&x->st);
     runtime_step(g, "create", "cgroup made");
     if (make_exec_fifo(x, err) < 0)
         return -1;

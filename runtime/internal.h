@@ -12,9 +12,9 @@
 
 /* ---- steps (runtime/step.c) ---- */
 
-/* Step `what` of command cmd is done: logged with --debug (numbered per
- * process), and with --debug and NOOK_DEBUG_KILL_AT_STEP=<cmd>:<n> nook
- * SIGKILLs itself at step n (the crash tests). */
+/* Step `what` of command cmd is done. With --debug and
+ * NOOK_DEBUG_KILL_AT_STEP set: logged (numbered per process), and for the
+ * value <cmd>:<n> nook SIGKILLs itself at step n (the crash tests). */
 void runtime_step(const struct nook_globals *g, const char *cmd, const char *what);
 
 /* ---- state store (runtime/state.c) ---- */

@@ -1,8 +1,9 @@
-/* Steps of create, start and delete, for --debug: each is logged, and a
- * test can make nook kill itself right after one of them
- * (NOOK_DEBUG_KILL_AT_STEP=create:3 with --debug) to show that a nook killed
- * at any point leaves nothing `delete -f` cannot remove. Only with --debug,
- * so no ordinary run ever reads the variable. */
+/* Steps of create, start and delete, for the crash tests: with --debug and
+ * NOOK_DEBUG_KILL_AT_STEP set, each step is logged, numbered, and nook kills
+ * itself with SIGKILL right after step n when the variable is
+ * "<command>:<n>" (any other value only logs: to count the steps), to show
+ * that a nook killed at any point leaves nothing `delete -f` cannot remove.
+ * Both are needed, so no ordinary run reads the variable. */
 #include "internal.h"
 
 #include <signal.h>
@@ -14,13 +15,13 @@
 void runtime_step(const struct nook_globals *g, const char *cmd, const char *what)
 {
     static int n;
-    if (!g || !g->debug)
+    const char *at;
+    if (!g || !g->debug || !(at = getenv("NOOK_DEBUG_KILL_AT_STEP")))
         return;
     n++;
     nook_log(g, "debug", "%s step %d: %s", cmd, n, what);
-    const char *at = getenv("NOOK_DEBUG_KILL_AT_STEP");
     char want[64];
     snprintf(want, sizeof want, "%s:%d", cmd, n);
-    if (at && strcmp(at, want) == 0)
+    if (strcmp(at, want) == 0)
         kill(getpid(), SIGKILL);
 }

@@ -137,6 +137,10 @@ create_within() {
 	printf '{"ociVersion": "1.0' >"$ROOT/$ID/state.json.tmp.12345"
 	run -0 nook list -q
 	[[ "$output" == *"$ID"* ]]
+	run -0 nook list
+	grep -E "^$ID +0 +stopped" <<<"$output"
+	run -0 nook list --format json
+	[ "$(jq -r --arg id "$ID" '.[] | select(.id == $id) | .status' <<<"$output")" = stopped ]
 	run -0 nook delete -f "$ID"
 	assert_nothing_left "$ID"
 	# And the id can be used again.
@@ -253,17 +257,21 @@ killed_at() {
 @test "nook killed after each step of create, start and delete: delete -f leaves nothing, the id works again" {
 	nook_only "the step hook is nook's"
 	cfg '.process.args = ["sleep", "100"]'
-	# One clean pass to count the steps.
+	# One clean pass to count the steps (a value that names no step: log only).
 	local log=$BATS_TEST_TMPDIR/steps.log
+	export NOOK_DEBUG_KILL_AT_STEP=count
 	"$NOOK" --root "$ROOT" --debug --log "$log" create -b "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1 3>&-
 	"$NOOK" --root "$ROOT" --debug --log "$log" start "$ID"
 	"$NOOK" --root "$ROOT" --debug --log "$log" delete -f "$ID"
+	unset NOOK_DEBUG_KILL_AT_STEP
 	local nc ns nd
 	nc=$(steps_in "$log" create)
 	ns=$(steps_in "$log" start)
 	nd=$(steps_in "$log" delete)
 	echo "steps: create $nc, start $ns, delete $nd"
-	[ "$nc" -ge 10 ] && [ "$ns" -ge 3 ] && [ "$nd" -ge 4 ]
+	[ "$nc" -ge 10 ]
+	[ "$ns" -ge 3 ]
+	[ "$nd" -ge 4 ]
 	local cmd n rc
 	for cmd in create start delete; do
 		local count=$nc
