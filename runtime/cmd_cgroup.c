@@ -31,7 +31,7 @@ static int load_with_cgroup(struct nook_globals *g, const char *id, unsigned all
         r = nook_error_set(err, 0, "%s: container is %s", what, nook_status_names[c->st.status]);
     else if (!c->st.cgroup_path)
         r = nook_error_set(err, 0, "%s: container has no cgroup of its own", what);
-    else if (cgroup_open(c->st.cgroup_path, cg, err) < 0)
+    else if (cgroup_open(&c->st, cg, err) < 0)
         r = nook_error_wrap(err, "%s", what);
     if (r < 0)
         container_release(c);
@@ -409,21 +409,18 @@ static void print_line(char *json)
     free(json);
 }
 
-/* Wait up to ms for memory.events to change (kernfs signals POLLPRI), so an
- * OOM kill is reported at once rather than at the next tick. Reading the file
- * again re-arms the notification. */
-static void wait_memory_events(int fd, long ms)
+/* Sleep for ms, or less when an OOM event arrives (reported at once rather
+ * than at the next tick). Without a memory cgroup, just sleep. */
+static int wait_oom_events(const struct nook_cgroup *cg, struct cgroup_oom_events *w, bool have,
+                           long ms, uint64_t *ooms, struct nook_error *err)
 {
-    struct pollfd p = {.fd = fd, .events = POLLPRI};
-    int n = fd < 0 ? -1 : poll(&p, 1, (int)ms);
-    if (n > 0) {
-        char buf[256];
-        (void)!pread(fd, buf, sizeof buf, 0);
-    } else if (n < 0) {
-        struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-        while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-            ;
-    }
+    *ooms = 0;
+    if (have)
+        return cgroup_oom_events_wait(cg, w, (int)ms, ooms, err);
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+        ;
+    return 0;
 }
 
 int cmd_events(struct nook_globals *g, int argc, char **argv, struct nook_error *err)
@@ -462,25 +459,26 @@ int cmd_events(struct nook_globals *g, int argc, char **argv, struct nook_error 
     if (r == 0 && stats_once) {
         print_line(spec_event_stats_json(id, &s));
     } else if (r == 0) {
-        uint64_t ooms = s.memory_oom_kill;
-        int mfd = openat(cg.dirfd, "memory.events", O_RDONLY | O_CLOEXEC);
-        if (mfd >= 0)
-            wait_memory_events(mfd, 0); /* arm the notification */
+        struct cgroup_oom_events w;
+        struct nook_error oom_err;
+        bool have_oom = cgroup_oom_events_open(&cg, &w, &oom_err) == 0;
         print_line(spec_event_stats_json(id, &s));
         for (;;) {
-            wait_memory_events(mfd, interval);
+            uint64_t ooms;
             struct nook_error read_err;
-            if (cgroup_read_stats(&cg, &s, &read_err) < 0)
-                break; /* the cgroup went away with the container */
-            if (s.memory_oom_kill > ooms)
+            /* An error: the cgroup went away with the container. */
+            if (wait_oom_events(&cg, &w, have_oom, interval, &ooms, &read_err) < 0)
+                break;
+            for (uint64_t i = 0; i < ooms; i++)
                 print_line(spec_event_json("oom", id));
-            ooms = s.memory_oom_kill;
+            if (cgroup_read_stats(&cg, &s, &read_err) < 0)
+                break;
             if (container_status(&st) == NOOK_STATUS_STOPPED)
                 break;
             print_line(spec_event_stats_json(id, &s));
         }
-        if (mfd >= 0)
-            close(mfd);
+        if (have_oom)
+            cgroup_oom_events_close(&w);
     }
     cgroup_close(&cg);
     spec_state_free(&st);

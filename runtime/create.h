@@ -7,6 +7,7 @@
 #include "../cgroup/cgroup.h"
 #include "../ns/ns.h"
 #include "../rootfs/rootfs.h"
+#include "../security/security.h"
 #include "internal.h"
 
 struct create_ctx {
@@ -32,9 +33,11 @@ struct create_ctx {
     int sync[2];        /* [0] nook's end, [1] the init's */
     int console_sock;   /* connected --console-socket, or -1 */
     int notify_sock;    /* connected seccomp agent (listenerPath), or -1 */
+    struct security_seccomp_prog seccomp; /* compiled before the clone */
     bool new_userns;
     bool joined_userns;
     bool slow_path;     /* namespaces joined by path: child setns()es first */
+    bool late_cgroupns; /* the init unshares its cgroup ns after joining the cgroups */
     pid_t child;        /* what clone returned */
 };
 

@@ -90,6 +90,7 @@ static int build_process(const struct exec_opts *o, struct spec *spec, struct no
 }
 
 struct exec_ctx {
+    const struct nook_globals *g;
     const struct exec_opts *o;
     struct spec *spec;
     struct container *c;
@@ -97,6 +98,7 @@ struct exec_ctx {
     int sync[2];
     int console_sock;
     int notify_sock; /* connected seccomp agent, or -1 */
+    struct security_seccomp_prog seccomp; /* compiled before the fork */
     int own_pid_ns, own_time_ns; /* nook's, to return to after the fork, or -1 */
     bool user_first; /* the child joins the user namespace, then forks (join_user_then_fork) */
 };
@@ -242,7 +244,9 @@ static _Noreturn void exec_child(struct exec_ctx *x)
     }
     if (process_set_rlimits(p, &err) < 0)
         child_fail(x, &err);
-    process_finish_and_exec(x->spec, p, &x->c->st, x->o->preserve_fds, 0, x->notify_sock, &err);
+    struct finish_opts f = {.st = &x->c->st, .seccomp = &x->seccomp,
+                            .keep_fds = x->o->preserve_fds, .notify_sock = x->notify_sock};
+    process_finish_and_exec(x->spec, p, &f, &err);
     child_fail(x, &err);
 }
 
@@ -289,6 +293,8 @@ static int run_exec(struct exec_ctx *x, const sigset_t *set, struct nook_error *
     if (x->spec->has_seccomp && security_seccomp_uses_notify(&x->spec->seccomp) &&
         security_notify_connect(&x->spec->seccomp, &x->notify_sock, err) < 0)
         return -1;
+    if (process_prepare_seccomp(x->g, x->spec, &x->seccomp, err) < 0)
+        return -1;
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, x->sync) < 0)
         return nook_error_sys(err, "exec: create sync socket");
     x->user_first = x->nsfd[SPEC_NS_USER] >= 0;
@@ -317,7 +323,7 @@ static int run_exec(struct exec_ctx *x, const sigset_t *set, struct nook_error *
     struct nook_cgroup cg;
     int r = 0;
     if (x->c->st.cgroup_path) {
-        r = cgroup_open(x->c->st.cgroup_path, &cg, err);
+        r = cgroup_open(&x->c->st, &cg, err);
         if (r == 0) {
             r = cgroup_enter(&cg, pid, err);
             cgroup_close(&cg);
@@ -393,7 +399,7 @@ int runtime_exec(const struct nook_globals *g, const struct exec_opts *o, struct
     }
     if (container_load_spec(&c, &spec, err) < 0)
         goto out;
-    struct exec_ctx x = {.o = o, .spec = &spec, .c = &c, .sync = {-1, -1}, .console_sock = -1,
+    struct exec_ctx x = {.g = g, .o = o, .spec = &spec, .c = &c, .sync = {-1, -1}, .console_sock = -1,
                           .notify_sock = -1, .own_pid_ns = -1, .own_time_ns = -1};
     for (int t = 0; t < SPEC_NS_TYPES; t++)
         x.nsfd[t] = -1;
@@ -413,6 +419,7 @@ int runtime_exec(const struct nook_globals *g, const struct exec_opts *o, struct
         close(x.console_sock);
     if (x.notify_sock >= 0)
         close(x.notify_sock);
+    security_seccomp_prog_free(&x.seccomp);
     if (x.own_pid_ns >= 0)
         close(x.own_pid_ns);
     if (x.own_time_ns >= 0)

@@ -79,7 +79,7 @@ static int make_namespaces_after_join(struct create_ctx *x, struct nook_error *e
             set_dumpable(false, err) < 0)
             return -1;
     }
-    int rest = flags & ~(CLONE_NEWUSER | CLONE_NEWPID);
+    int rest = flags & ~(CLONE_NEWUSER | CLONE_NEWPID | (x->late_cgroupns ? CLONE_NEWCGROUP : 0));
     if (rest && unshare(rest) < 0)
         return nook_error_sys(err, "unshare namespaces");
     if (flags & CLONE_NEWPID) {
@@ -166,7 +166,10 @@ static int setup_console(struct create_ctx *x, struct nook_error *err)
 }
 
 /* Block until `nook start` opens exec.fifo for reading, then tell it we are
- * going on by writing one byte. */
+ * going on by writing one byte. The write end stays open (close-on-exec):
+ * start sees it close when the process has called execve (or the init has
+ * died), so it returns, and poststart hooks run, only after startContainer
+ * hooks and the execve (runtime.md). */
 static int wait_for_start(struct create_ctx *x, struct nook_error *err)
 {
     int fd;
@@ -180,7 +183,6 @@ static int wait_for_start(struct create_ctx *x, struct nook_error *err)
         close(fd);
         return nook_error_set(err, e, "write exec.fifo");
     }
-    close(fd);
     /* The state dir is on the host: nothing of it may reach the container. */
     close(x->dir_fd);
     x->dir_fd = -1;
@@ -268,12 +270,10 @@ _Noreturn void init_main(struct create_ctx *x)
     /* Our copy of the lock fd would keep the container locked after create. */
     close(x->lock_fd);
     x->lock_fd = -1;
-    /* The cgroup directory is the host's: an fd of it left open could be
+    /* The cgroup directories are the host's: an fd of one left open could be
      * process.cwd "/proc/self/fd/N", outside the root (CVE-2024-21626). */
-    if (x->have_cg && x->cg.dirfd >= 0) {
-        close(x->cg.dirfd);
-        x->cg.dirfd = -1;
-    }
+    if (x->have_cg)
+        cgroup_close_fds(&x->cg);
     /* Through the host's /proc, before any namespace is joined (so nothing
      * the container controls can be mounted over it, CVE-2025-52881) and
      * while our own /proc files are still ours to write (see set_dumpable). */
@@ -286,6 +286,11 @@ _Noreturn void init_main(struct create_ctx *x)
     if (ask(x, SYNC_HELLO, SYNC_GO, &host_pid, &err) < 0)
         fail(x, &err);
     x->st.pid = host_pid;
+    /* Now in the container's cgroups: a new cgroup namespace is rooted there. */
+    if (x->late_cgroupns && unshare(CLONE_NEWCGROUP) < 0) {
+        nook_error_sys(&err, "unshare cgroup namespace");
+        fail(x, &err);
+    }
     /* Nothing of the container exists before we report "created" (nook exec
      * needs that state) unless a namespace was joined: there we became
      * non-dumpable at once. Until here the new time namespace's offsets
@@ -312,11 +317,11 @@ _Noreturn void init_main(struct create_ctx *x)
         fail(x, &err);
     if (wait_for_start(x, &err) < 0)
         fail(x, &err);
-    /* startContainer hooks see the container still "created" (as runc). */
-    if (hooks_run(x->spec, SPEC_HOOK_START_CONTAINER, &x->st, &err) < 0)
-        fail(x, &err);
-    x->st.status = NOOK_STATUS_RUNNING;
-    process_finish_and_exec(x->spec, &x->spec->process, &x->st, x->o->preserve_fds,
-                            x->o->listen_fds, x->notify_sock, &err);
+    /* startContainer hooks (run last, see finish.c) see the container
+     * still "created", as in runc. */
+    struct finish_opts f = {.st = &x->st, .seccomp = &x->seccomp, .keep_fds = x->o->preserve_fds,
+                            .listen_fds = x->o->listen_fds, .notify_sock = x->notify_sock,
+                            .start_hooks = true};
+    process_finish_and_exec(x->spec, &x->spec->process, &f, &err);
     fail(x, &err);
 }

@@ -146,15 +146,34 @@ int console_proxy(int master, int stop_fd, struct nook_error *err);
 
 /* ---- the end of a container process's setup (runtime/finish.c) ---- */
 
-/* umask, process.cwd, LSM labels, seccomp (before the capability drop when
- * no_new_privileges is off, else last), user and capabilities,
- * no_new_privileges, every fd from 3 + keep_fds close-on-exec, execve of
- * process.args with LISTEN_FDS set when listen_fds > 0. notify_sock is the
- * connection to the seccomp agent (security_notify_connect), or -1.
+/* Where under --root the compiled seccomp programs are kept (a name no
+ * container id can clash with: list skips dot names). */
+#define SECCOMP_CACHE_DIR ".seccomp-cache"
+
+struct security_seccomp_prog; /* security/security.h */
+
+/* Compile spec's seccomp profile, or take it from the cache, in nook before
+ * the container process exists; prog->len is 0 without linux.seccomp. The
+ * source of the program goes to the --debug log. */
+int process_prepare_seccomp(const struct nook_globals *g, const struct spec *spec,
+                            struct security_seccomp_prog *prog, struct nook_error *err);
+
+struct finish_opts {
+    const struct nook_state *st;                 /* for the notify agent and hooks */
+    const struct security_seccomp_prog *seccomp; /* NULL or len 0: no filter */
+    int keep_fds;    /* fds 3 .. 3+keep_fds-1 stay open */
+    int listen_fds;  /* > 0: LISTEN_FDS/LISTEN_PID for socket activation */
+    int notify_sock; /* connection to the seccomp agent, or -1 */
+    bool start_hooks; /* run startContainer hooks last (the init; not exec) */
+};
+
+/* umask, process.cwd, every fd from 3 + keep_fds close-on-exec, the PATH
+ * lookup, LSM labels, seccomp (before the capability drop when
+ * no_new_privileges is off, else after it), user and capabilities,
+ * no_new_privileges, startContainer hooks, execve of process.args.
  * Returns only on error. */
 int process_finish_and_exec(const struct spec *spec, const struct spec_process *p,
-                            const struct nook_state *st, int keep_fds, int listen_fds,
-                            int notify_sock, struct nook_error *err);
+                            const struct finish_opts *f, struct nook_error *err);
 
 /* ---- process setup (runtime/process.c) ---- */
 
@@ -174,8 +193,9 @@ int process_cloexec_from(int first_fd, struct nook_error *err);
  * NULL-terminated, caller frees with process_env_free. */
 char **process_build_env(const struct spec_process *p, int listen_fds);
 void process_env_free(char **env);
-/* execve args[0]: a name without '/' is looked up in the PATH of env (the
- * container's, not nook's), in the current root. Returns only on error. */
-int process_exec(const struct spec_process *p, char **env, struct nook_error *err);
+/* The file execve should run for args[0]: a name without '/' is looked up in
+ * the PATH of env (the container's, not nook's), in the current root. NULL
+ * with err set (ENOENT when not found); the caller frees it. */
+char *process_find_exec(const struct spec_process *p, char **env, struct nook_error *err);
 
 #endif

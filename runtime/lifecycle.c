@@ -18,8 +18,28 @@ static int pidfd_open_pid(pid_t pid)
     return (int)syscall(SYS_pidfd_open, pid, 0);
 }
 
+/* After the byte: the init holds its end open until its execve (or death)
+ * closes it, so EOF means the process has been started. */
+static int wait_for_exec(int fifo, struct nook_error *err)
+{
+    for (;;) {
+        struct pollfd p = {.fd = fifo, .events = POLLIN};
+        if (poll(&p, 1, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            return nook_error_sys(err, "wait for the container process to start");
+        }
+        char b;
+        ssize_t n = read(fifo, &b, 1);
+        if (n == 0)
+            return 0;
+        if (n < 0 && errno != EAGAIN && errno != EINTR)
+            return nook_error_sys(err, "read exec.fifo");
+    }
+}
+
 /* Open exec.fifo for reading (non-blocking: the init may already be gone)
- * and wait for its byte or for the init to die. */
+ * and wait for its byte or for the init to die, then for the execve. */
 static int release_init(struct container *c, struct nook_error *err)
 {
     char *path = xasprintf("%s/exec.fifo", c->dir);
@@ -60,6 +80,8 @@ static int release_init(struct container *c, struct nook_error *err)
     }
     if (pidfd >= 0)
         close(pidfd);
+    if (r == 0)
+        r = wait_for_exec(fifo, err);
     close(fifo);
     if (r == 0 && unlink(path) < 0 && errno != ENOENT)
         r = nook_error_sys(err, "remove exec.fifo");
@@ -86,7 +108,7 @@ int container_kill_all(struct container *c, struct nook_error *err)
     int r = 0;
     if (c->st.cgroup_path) {
         struct nook_cgroup cg;
-        if (cgroup_open(c->st.cgroup_path, &cg, err) == 0) {
+        if (cgroup_open(&c->st, &cg, err) == 0) {
             r = cgroup_kill(&cg, err);
             cgroup_close(&cg);
         } else if (err->code != ENOENT) {
@@ -112,7 +134,7 @@ int container_destroy(struct container *c, struct runtime_warnings *w, struct no
     bool have_spec = container_load_spec(c, &spec, err) == 0;
     if (c->st.cgroup_path) {
         struct nook_cgroup cg;
-        if (cgroup_open(c->st.cgroup_path, &cg, err) == 0) {
+        if (cgroup_open(&c->st, &cg, err) == 0) {
             if (cgroup_destroy(&cg, err) < 0) {
                 if (have_spec)
                     spec_free(&spec);
