@@ -78,6 +78,23 @@ static int deadline_expired(struct deadline *d, const struct create_opts *o, pid
     return 0;
 }
 
+/* After init exited: what it wrote to the pty may still be on its way to
+ * the master (the kernel moves it there asynchronously); copy it out until
+ * the pty reports the hang-up, or nothing came for a while (a process outside
+ * a pid namespace may hold the terminal open). */
+static void drain_pty(int master)
+{
+    char buf[4096];
+    struct pollfd p = {.fd = master, .events = POLLIN};
+    while (poll(&p, 1, 200) == 1) {
+        ssize_t n = read(master, buf, sizeof buf);
+        if (n < 0 && (errno == EINTR || errno == EAGAIN))
+            continue;
+        if (n <= 0 || write_all(STDOUT_FILENO, buf, (size_t)n) < 0)
+            return;
+    }
+}
+
 /* Foreground: pass signals on, proxy the terminal, wait for init. */
 static int wait_foreground(const struct created *cr, const struct create_opts *o,
                            const sigset_t *set, struct runtime_exit *ex, struct nook_error *err)
@@ -119,6 +136,8 @@ static int wait_foreground(const struct created *cr, const struct create_opts *o
     close(sfd);
     if (r < 0)
         return -1;
+    if (cr->master >= 0)
+        drain_pty(cr->master);
     ex->status = status;
     ex->timed_out = d.stage > 0;
     ex->killed = d.stage > 1;

@@ -134,11 +134,20 @@ int runtime_sandbox_spec(struct sandbox_opts *o, struct runtime_spec *rs, struct
         goto out;
     }
     if (o->overlay_dir) {
-        upper = realpath(o->overlay_dir, NULL);
-        if (!upper || !is_dir(upper)) {
-            if (upper)
+        /* The writes go to DIR/upper; overlayfs's work dir must be next to
+         * it, on the same filesystem, and DIR is where the user may write. */
+        char *dir = realpath(o->overlay_dir, NULL);
+        if (!dir || !is_dir(dir)) {
+            if (dir)
                 errno = ENOTDIR;
+            free(dir);
             nook_error_sys(err, "--overlay-dir %s", o->overlay_dir);
+            goto out;
+        }
+        upper = xasprintf("%s/upper", dir);
+        free(dir);
+        if (mkdir(upper, 0755) < 0 && errno != EEXIST) {
+            nook_error_sys(err, "--overlay-dir %s: create %s", o->overlay_dir, upper);
             goto out;
         }
     }

@@ -77,8 +77,9 @@ state_root() {
 assert_clean() {
 	local mode=$1 d
 	d=$(state_root "$mode")
-	if [ -d "$d" ] && [ -n "$(ls -A "$d")" ]; then
-		echo "$mode: left behind in $d: $(ls -A "$d")" >&2
+	# (dot files are nook's caches, not containers)
+	if [ -d "$d" ] && [ -n "$(ls "$d")" ]; then
+		echo "$mode: left behind in $d: $(ls "$d")" >&2
 		return 1
 	fi
 	! grep -F -- "$SB_DIR" /proc/self/mountinfo
@@ -140,9 +141,12 @@ mode_dir() {
 		up=$(mode_dir "$m" "up-$m")
 		run -0 sb "$m" --overlay-dir "$up" -- sh -c "echo kept > $f"
 		[ ! -e "$f" ]
-		[ "$(cat "$up$f")" = kept ] || { echo "$m: upper: $(find "$up")"; false; }
+		[ "$(cat "$up/upper$f")" = kept ] || { echo "$m: upper: $(find "$up")"; false; }
+		# Used again, it is the same layer.
+		run -0 sb "$m" --overlay-dir "$up" -- cat "$f"
+		[ "$output" = kept ]
 		assert_clean "$m"
-		[ -z "$(find "$(dirname "$up")" -maxdepth 1 -name '.nook-work-*')" ]
+		[ -z "$(find "$up" -maxdepth 1 -name '.nook-work-*')" ]
 	done
 }
 
@@ -393,7 +397,26 @@ sb_in() {
 	if sb root --memory 32M -- true 2>"$BATS_TEST_TMPDIR/lim.err"; then
 		run sb root --memory 32M --memory-swap 32M -- sh -c 'tail /dev/zero'
 		[ "$status" -eq 137 ] || { echo "hog: $status $output"; false; }
-		run -0 sb root --pids 5 -- sh -c 'for i in 1 2 3 4 5 6 7 8; do sleep 1 & done 2>/dev/null; echo started'
+		run -0 sb root --pids 20 -- sh -c 'for i in 1 2 3 4 5 6 7 8; do sleep 1 & done; echo started'
+		run -2 sb root --pids 5 -- sh -c 'for i in 1 2 3 4 5 6 7 8; do sleep 1 & done; echo started'
+		[[ "$output" == *"Cannot fork"* ]]
+		# --cpus: the CFS quota of the sandbox's cgroup (v1 cpu or v2 cpu.max).
+		sb root --name cpus --cpus 0.5 -- sleep 30 </dev/null >/dev/null 2>&1 &
+		local pid=$! st=$ROOT/cpus/state.json
+		for _ in $(seq 100); do
+			[ -e "$st" ] && jq -e '.status == "running"' "$st" >/dev/null && break
+			sleep 0.05
+		done
+		local v1 v2
+		v1=$(jq -r '.cgroupPaths.cpu // empty' "$st")
+		v2=$(jq -r '.cgroupPath' "$st")
+		if [ -n "$v1" ]; then
+			[ "$(cat "$v1/cpu.cfs_quota_us")" = 50000 ]
+		else
+			[ "$(cat "$v2/cpu.max")" = "50000 100000" ]
+		fi
+		nook kill cpus KILL
+		wait "$pid" || true
 	else
 		echo "limits are not available on this host: $(cat "$BATS_TEST_TMPDIR/lim.err")" >&3
 	fi
