@@ -77,9 +77,11 @@ state_root() {
 assert_clean() {
 	local mode=$1 d
 	d=$(state_root "$mode")
-	# (dot files are nook's caches, not containers)
-	if [ -d "$d" ] && [ -n "$(ls "$d")" ]; then
-		echo "$mode: left behind in $d: $(ls "$d")" >&2
+	# (names no container id can have are nook's caches: seccomp~cache)
+	local left
+	left=$([ -d "$d" ] && find "$d" -mindepth 1 -maxdepth 1 ! -name '*~*' ! -name '.*')
+	if [ -n "$left" ]; then
+		echo "$mode: left behind: $left" >&2
 		return 1
 	fi
 	! grep -F -- "$SB_DIR" /proc/self/mountinfo
