@@ -24,6 +24,7 @@ const struct command commands[] = {
     {"update", cmd_update, "update [--memory N] [--memory-swap N] [--cpu-quota N] [--cpu-period N] [--cpu-share N] [--cpuset-cpus L] [--pids-limit N] [-r FILE] ID", "change a container's resource limits"},
     {"events", cmd_events, "events [--stats] [--interval D] ID", "print a container's events and stats"},
     {"spec", cmd_spec, "spec [--bundle DIR] [--rootless]", "write a default config.json"},
+    {"sandbox", cmd_sandbox, "sandbox [OPTIONS] -- CMD [ARG...]", "run CMD in a throw-away sandbox of the host (nook sandbox --help)"},
     {"features", cmd_features, "features", "print what this build supports (OCI features JSON)"},
 };
 

@@ -395,9 +395,20 @@ static int create_cgroup(struct create_ctx *x, struct nook_error *err)
         x->have_cg = true;
         return 0;
     }
-    if (err->code != EACCES && err->code != EPERM && err->code != EROFS)
-        return -1;
+    bool denied = err->code == EACCES || err->code == EPERM || err->code == EROFS;
     char *needed = cgroup_needed_by(x->spec);
+    if (x->o->best_effort_limits && (denied || needed)) {
+        /* sandbox --best-effort: a limit that cannot be had is a warning. */
+        runtime_warn(x->warnings, "%s not enforced: %s", needed ? needed : "a cgroup",
+                     err->msg);
+        free(needed);
+        memset(err, 0, sizeof *err);
+        return 0;
+    }
+    if (!denied) {
+        free(needed);
+        return -1;
+    }
     if (!needed) {
         nook_log(x->g, "debug", "running without a cgroup of its own: %s", err->msg);
         /* Handled: main must not print it when a foreground run exits 1. */
@@ -545,12 +556,14 @@ static int do_create(struct create_ctx *x, struct created *out, struct nook_erro
 }
 
 int container_create(const struct nook_globals *g, struct runtime_spec *rs,
-                     const struct create_opts *o, struct created *out, struct nook_error *err)
+                     const struct create_opts *o, struct created *out,
+                     struct runtime_warnings *w, struct nook_error *err)
 {
     struct create_ctx x;
     memset(&x, 0, sizeof x);
     x.g = g;
     x.o = o;
+    x.warnings = w;
     x.rs = rs;
     x.spec = &rs->spec;
     x.config_json = rs->json;

@@ -73,7 +73,8 @@ struct created {
  * config copy; without a bundle the state dir is the bundle). Leaves nothing
  * behind on error. The caller has blocked the signals it will forward (run). */
 int container_create(const struct nook_globals *g, struct runtime_spec *rs,
-                     const struct create_opts *o, struct created *out, struct nook_error *err);
+                     const struct create_opts *o, struct created *out,
+                     struct runtime_warnings *w, struct nook_error *err);
 
 /* Release a created container: open exec.fifo for reading and read the byte
  * init writes, failing if init dies first. Then status running and
