@@ -74,6 +74,8 @@ int rootfs_mountinfo_full_kernel_fs(const char *except_under, struct spec_strv *
                                     struct nook_error *err);
 /* The mount point (the topmost one) holding path. */
 int rootfs_mountinfo_containing(const char *path, char **out, struct nook_error *err);
+/* Every mount point, in mountinfo order (free each and v). */
+int rootfs_mountinfo_points(struct spec_strv *out, struct nook_error *err);
 
 /* ---- the steps of rootfs_mount() and rootfs_pivot() ---------------------- */
 
