@@ -568,7 +568,7 @@ int container_create(const struct nook_globals *g, struct runtime_spec *rs,
     x.spec = &rs->spec;
     x.config_json = rs->json;
     x.config_len = rs->len;
-    x.lock_fd = x.dir_fd = x.console_sock = x.notify_sock = x.own_pid_ns = x.own_time_ns = -1;
+    x.lock_fd = x.dir_fd = x.start_fd = x.console_sock = x.notify_sock = x.own_pid_ns = x.own_time_ns = -1;
     x.sync[0] = x.sync[1] = -1;
     for (int i = 0; i < SPEC_NS_TYPES; i++)
         x.joins.fd[i] = -1;

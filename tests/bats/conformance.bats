@@ -338,3 +338,41 @@ cgroup_dirs() {
 	[[ "$output" == *"+ mount -t proc none /proc"* ]]
 	[[ "$output" == *"mount: permission denied"* ]]
 }
+
+# ---- errors before "created", the rest from start
+
+@test "a missing executable is an error of create, not of the container" {
+	set_cmd true
+	cfg '.process.args = ["no-such-binary"]'
+	try_create "$ID"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"no-such-binary"*"not found"* ]]
+	assert_nothing_left "$ID"
+}
+
+@test "an error after the start is reported by start, exit 1" {
+	# startContainer hooks run after the release, in the container.
+	cfg '.hooks.startContainer = [{path: "/bin/false"}]'
+	set_cmd 'echo ran'
+	create_ctr "$ID"
+	run nook start "$ID"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"nook: $ID: "* ]]
+	[ -z "$(ctr_output "$ID")" ]
+	! grep -q "nook:" "$BATS_TEST_TMPDIR/$ID.err"
+}
+
+@test "createContainer hooks run in the container's root" {
+	cfg '.hooks.createContainer = [{path: "/bin/sh", args: ["sh", "-c", "pwd > /proc/self/fd/1; touch ./from-hook"]}]'
+	run_container 'ls /from-hook'
+	[ "$status" -eq 0 ]
+	[ -e "$ROOTFS/from-hook" ]
+}
+
+@test "a read-only /dev with a terminal" {
+	cfg '(.mounts[] | select(.destination == "/dev") | .options) += ["ro"] | .process.terminal = true'
+	set_cmd 'tty; grep " /dev " /proc/self/mountinfo'
+	run nook run -b "$BUNDLE" "$ID" </dev/null
+	[ "$status" -eq 0 ]
+	[[ "$output" == */dev/pts/* ]]
+}
