@@ -36,6 +36,28 @@ static int remount_error(int fd, const char *dest, unsigned long clear, struct n
     return nook_error_set(err, e, "remount %s with its options", dest);
 }
 
+/* A bind mount ignores MS_RDONLY and friends: they only apply with a
+ * remount of the new mount at dest, which the path now reaches. */
+static int remount_onto(int rootfd, const char *dest, unsigned long set, unsigned long clear,
+                        struct nook_error *err)
+{
+    if (FIRST_MOUNT_FLAGS(set) == 0 && clear == 0)
+        return 0;
+    char target[ROOTFS_FD_PATH_MAX];
+    int fd = rootfs_open_in_root(rootfd, dest, 0);
+    if (fd < 0)
+        return nook_error_sys(err, "open mount point %s", dest);
+    rootfs_fd_path(fd, target);
+    unsigned long flags;
+    int rc = 0;
+    if (rootfs_remount_flags(fd, set, clear, &flags) < 0)
+        rc = nook_error_sys(err, "remount %s: read its flags", dest);
+    else if (rootfs_mount_change(NULL, target, flags) < 0)
+        rc = remount_error(fd, dest, clear, err);
+    close(fd);
+    return rc;
+}
+
 int rootfs_bind_onto(const char *src, int rootfd, const char *dest, bool recursive,
                      unsigned long set, unsigned long clear, struct nook_error *err)
 {
@@ -49,36 +71,47 @@ int rootfs_bind_onto(const char *src, int rootfd, const char *dest, bool recursi
     close(fd);
     if (rc < 0)
         return nook_error_set(err, saved, "bind-mount %s on %s", src, dest);
-    if (FIRST_MOUNT_FLAGS(set) == 0 && clear == 0)
-        return 0;
-
-    /* A bind mount ignores MS_RDONLY and friends: they only apply with a
-     * remount of the new mount, which the path now reaches (the fd above
-     * was the directory underneath it). */
-    fd = rootfs_open_in_root(rootfd, dest, 0);
-    if (fd < 0)
-        return nook_error_sys(err, "open mount point %s", dest);
-    rootfs_fd_path(fd, target);
-    unsigned long flags;
-    if (rootfs_remount_flags(fd, set, clear, &flags) < 0)
-        rc = nook_error_sys(err, "remount %s: read its flags", dest);
-    else if (rootfs_mount_change(NULL, target, flags) < 0)
-        rc = remount_error(fd, dest, clear, err);
-    close(fd);
-    return rc;
+    return remount_onto(rootfd, dest, set, clear, err);
 }
 
-static int mount_bind(const struct spec_mount *m, const struct rootfs_plan *plan, int rootfd,
-                      struct nook_error *err)
+/* Attach a detached copy of the source (from o->open_source) at the
+ * already-created mount point dest, then apply the flags as for a bind. */
+static int attach_tree(int tree, int rootfd, const char *dest, unsigned long set,
+                       unsigned long clear, struct nook_error *err)
+{
+    int fd = rootfs_open_in_root(rootfd, dest, 0);
+    if (fd < 0)
+        return nook_error_sys(err, "open mount point %s", dest);
+    int rc = move_mount(tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+    int e = errno;
+    close(fd);
+    if (rc < 0)
+        return nook_error_set(err, e, "attach the bind source on %s", dest);
+    return remount_onto(rootfd, dest, set, clear, err);
+}
+
+static int mount_bind(const struct spec_mount *m, size_t i, const struct rootfs_plan *plan,
+                      int rootfd, const struct rootfs_opts *o, struct nook_error *err)
 {
     if (m->source == NULL)
         return nook_error_set(err, 0, "bind-mount on %s: no source", m->destination);
     char *src = rootfs_path_resolve(plan->bundle, m->source);
     struct stat st;
-    int rc = 0;
-    if (stat(src, &st) < 0) {
+    int rc = 0, tree = -1;
+    /* In a user namespace the container's root may not reach a source nook
+     * can (a directory only the host's root may enter): nook opens it on
+     * the host side, as runc does with its mount fds. */
+    if (stat(src, &st) < 0 && errno == EACCES && o->open_source) {
+        if (o->open_source(o->open_source_arg, i, &tree, err) < 0) {
+            free(src);
+            return -1;
+        }
+        if (fstat(tree, &st) < 0)
+            rc = nook_error_sys(err, "bind-mount %s on %s: stat", src, m->destination);
+    } else if (stat(src, &st) < 0) {
         rc = nook_error_sys(err, "bind-mount %s on %s", src, m->destination);
-    } else {
+    }
+    if (rc == 0) {
         /* The mount point must be of the source's kind: a file over a file. */
         int fd = S_ISDIR(st.st_mode) ? rootfs_mkdir_in_root(rootfd, m->destination, 0755)
                                      : rootfs_mkfile_in_root(rootfd, m->destination, 0644);
@@ -86,10 +119,15 @@ static int mount_bind(const struct spec_mount *m, const struct rootfs_plan *plan
             rc = nook_error_sys(err, "create mount point %s", m->destination);
         else {
             close(fd);
-            rc = rootfs_bind_onto(src, rootfd, m->destination, (m->flags & MS_REC) != 0,
-                                  m->flags, m->clear_flags, err);
+            rc = tree >= 0 ? attach_tree(tree, rootfd, m->destination, m->flags, m->clear_flags,
+                                         err)
+                           : rootfs_bind_onto(src, rootfd, m->destination,
+                                              (m->flags & MS_REC) != 0, m->flags,
+                                              m->clear_flags, err);
         }
     }
+    if (tree >= 0)
+        close(tree);
     free(src);
     return rc;
 }
@@ -329,12 +367,12 @@ static int set_propagation(int rootfd, const char *dest, unsigned long propagati
     return rc < 0 ? nook_error_set(err, saved, "set propagation of %s", dest) : 0;
 }
 
-static int mount_one(const struct spec_mount *m, const struct rootfs_plan *plan, int rootfd,
-                     const struct rootfs_opts *o, struct nook_error *err)
+static int mount_one(const struct spec_mount *m, size_t i, const struct rootfs_plan *plan,
+                     int rootfd, const struct rootfs_opts *o, struct nook_error *err)
 {
     int rc;
     if (m->bind)
-        rc = mount_bind(m, plan, rootfd, err);
+        rc = mount_bind(m, i, plan, rootfd, o, err);
     else if (m->type == NULL)
         rc = nook_error_set(err, 0, "mount on %s: no type and not a bind mount",
                             m->destination);
@@ -414,7 +452,7 @@ int rootfs_mount_config_mounts(const struct spec *spec, const struct rootfs_plan
         struct spec_mount m = spec->mounts[i];
         if (read_only_later(spec, i))
             m.flags &= ~(unsigned long)MS_RDONLY;
-        if (mount_one(&m, plan, rootfd, o, err) < 0)
+        if (mount_one(&m, i, plan, rootfd, o, err) < 0)
             return nook_error_wrap(err, "mounts[%zu]", i);
     }
     return 0;

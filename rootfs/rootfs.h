@@ -63,6 +63,12 @@ struct rootfs_opts {
      * these (as runc shows v1 cgroups); none: the cgroup2 hierarchy. */
     const struct rootfs_cgroup_dir *cgroups;
     size_t n_cgroups;
+    /* When set (root nook, new user namespace): a bind source of mounts[i]
+     * the container's root may not reach is opened by nook on the host side
+     * as a detached tree (open_tree) for the mount to attach, as runc does
+     * with its mount fds. */
+    int (*open_source)(void *arg, size_t i, int *tree, struct nook_error *err);
+    void *open_source_arg;
 };
 
 /* In the child, in its new mount namespace: make / a recursive slave (as

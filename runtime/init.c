@@ -169,6 +169,28 @@ static int enter_new_time_namespace(struct create_ctx *x, struct nook_error *err
     return 0;
 }
 
+/* rootfs_opts.open_source: nook opens the bind source on the host side. */
+static int open_source_via_nook(void *arg, size_t i, int *tree, struct nook_error *err)
+{
+    struct create_ctx *x = arg;
+    struct sync_msg m;
+    *tree = -1;
+    if (sync_send(x->sync[1], SYNC_MOUNT_SOURCE, (pid_t)i, NULL, -1, err) < 0)
+        return -1;
+    int r = sync_recv(x->sync[1], &m, NULL, tree, err);
+    if (r < 0)
+        return -1;
+    if (r == 1)
+        return nook_error_set(err, 0, "nook went away during setup");
+    if (m.type != SYNC_MOUNT_SOURCE_FD || *tree < 0) {
+        if (*tree >= 0)
+            close(*tree);
+        *tree = -1;
+        return nook_error_set(err, EPROTO, "unexpected message %d from nook", m.type);
+    }
+    return 0;
+}
+
 static int run_create_hooks(struct create_ctx *x, struct nook_error *err)
 {
     const struct spec *s = x->spec;
@@ -377,6 +399,10 @@ _Noreturn void init_main(struct create_ctx *x)
     struct rootfs_cgroup_dir cgdirs[32];
     ro.n_cgroups = cgroup_dirs_for_mount(x, cgdirs, sizeof cgdirs / sizeof cgdirs[0]);
     ro.cgroups = cgdirs;
+    if (x->new_userns) {
+        ro.open_source = open_source_via_nook;
+        ro.open_source_arg = x;
+    }
     if (ns_set_hostname(x->spec, &err) < 0 || ns_loopback_up(x->spec, &err) < 0 ||
         rootfs_mount(x->spec, &x->plan, &ro, &err) < 0 ||
         run_create_hooks(x, &err) < 0 || rootfs_pivot(x->spec, &x->plan, &ro, &err) < 0 || make_cwd(&x->spec->process, &err) < 0 ||

@@ -112,6 +112,8 @@ enum sync_type {
     SYNC_MASTER,        /* child -> parent: pty master attached (SCM_RIGHTS) */
     SYNC_CREATED,       /* child -> parent: ready to wait on exec.fifo */
     SYNC_COMMITTED,     /* parent -> child: state.json names you: outlive nook */
+    SYNC_MOUNT_SOURCE,  /* child -> parent: open the bind source of mounts[pid] for me */
+    SYNC_MOUNT_SOURCE_FD, /* parent -> child: its detached tree (SCM_RIGHTS) */
     SYNC_ERROR,         /* either way: err holds why; the sender gives up */
 };
 

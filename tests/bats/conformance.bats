@@ -376,3 +376,23 @@ cgroup_dirs() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == */dev/pts/* ]]
 }
+
+# ---- user namespace
+
+@test "user namespace: bind sources the container's root cannot reach are opened on the host side" {
+	# The container's root is host uid 100000: it may not enter src-1, src-2.
+	make_bundle_path_traversable
+	mkdir -p "$BUNDLE/src-1/dir" "$BUNDLE/src-2/dir" "$ROOTFS/tmp/m1" "$ROOTFS/tmp/m2"
+	touch "$BUNDLE/src-1/dir/foo" "$BUNDLE/src-2/dir/bar"
+	chmod 700 "$BUNDLE/src-1" "$BUNDLE/src-2"
+	add_namespace user
+	cfg '.linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65534}]
+	     | .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65534}]
+	     | .mounts = [.mounts[] | select(.type != "cgroup" and .type != "cgroup2")]
+	     | .mounts += [{source: "src-1/dir", destination: "/tmp/m1", options: ["bind"]},
+	                   {source: "src-2/dir", destination: "/tmp/m2", options: ["bind", "ro"]}]'
+	run_container 'ls /tmp/m1 /tmp/m2; touch /tmp/m2/x 2>/dev/null && echo wrote; true'
+	[ "$status" -eq 0 ]
+	[[ "$output" == *foo*bar* ]]
+	[[ "$output" != *wrote* ]]
+}
