@@ -26,11 +26,15 @@ static _Noreturn void fail(struct create_ctx *x, struct nook_error *err)
 {
     struct nook_error ignored;
     /* After the start byte `nook start` reads exec.fifo until our execve
-     * closes it: what went wrong reaches it there, and it exits 1. */
-    if (x->start_fd >= 0) {
+     * closes it: what went wrong reaches it there, and it exits 1. Only the
+     * exec itself ("exec <file>: ...", from finish.c) failing is the
+     * process's own failure, as a shell reports it: on its stderr, exit
+     * 127/126 (crun does the same; the validation suite relies on it). */
+    bool exec_failed = strncmp(err->msg, "exec ", 5) == 0;
+    if (x->start_fd >= 0 && !exec_failed) {
         if (write_all(x->start_fd, err->msg, strlen(err->msg)) < 0)
             dprintf(2, "nook: %s: %s\n", x->o->id, err->msg);
-    } else if (sync_send(x->sync[1], SYNC_ERROR, 0, err, -1, &ignored) < 0) {
+    } else if (x->start_fd >= 0 || sync_send(x->sync[1], SYNC_ERROR, 0, err, -1, &ignored) < 0) {
         dprintf(2, "nook: %s: %s\n", x->o->id, err->msg);
     }
     _exit(err->code == ENOENT ? 127 : err->code == EACCES ? 126 : 1);
