@@ -63,8 +63,10 @@ int container_start(struct container *c, struct nook_error *err);
 
 /* Remove everything of a stopped (or killed) container: cgroup, overlay dirs,
  * state dir, then poststop hooks (a failing one is a warning in w). c is
- * locked; released by the caller. */
-int container_destroy(struct container *c, struct runtime_warnings *w, struct nook_error *err);
+ * locked; released by the caller. spec is the container's config when the
+ * caller has it in memory (run), NULL to read the copy made at create. */
+int container_destroy(struct container *c, const struct spec *spec, struct runtime_warnings *w,
+                      struct nook_error *err);
 
 /* Kill every process of the container and wait until init is gone. */
 int container_kill_all(struct container *c, struct nook_error *err);

@@ -128,39 +128,42 @@ int container_kill_all(struct container *c, struct nook_error *err)
     return r;
 }
 
-int container_destroy(struct container *c, struct runtime_warnings *w, struct nook_error *err)
+int container_destroy(struct container *c, const struct spec *known, struct runtime_warnings *w,
+                      struct nook_error *err)
 {
-    struct spec spec;
-    bool have_spec = container_load_spec(c, &spec, err) == 0;
+    struct spec stored;
+    const struct spec *spec = known;
+    if (!spec && container_load_spec(c, &stored, err) == 0)
+        spec = &stored;
+    int r = 0;
     if (c->st.cgroup_path) {
         struct nook_cgroup cg;
-        if (cgroup_open(&c->st, &cg, err) == 0) {
-            if (cgroup_destroy(&cg, err) < 0) {
-                if (have_spec)
-                    spec_free(&spec);
-                return -1;
-            }
-        } else if (err->code != ENOENT) {
-            if (have_spec)
-                spec_free(&spec);
-            return -1;
-        }
+        if (cgroup_open(&c->st, &cg, err) == 0)
+            r = cgroup_destroy(&cg, err);
+        else if (err->code != ENOENT)
+            r = -1;
     }
-    if (have_spec) {
+    if (r == 0 && spec) {
         struct rootfs_plan plan;
-        if (rootfs_plan(&spec, c->st.bundle, c->dir, c->id, &plan, err) == 0) {
+        if (rootfs_plan(spec, c->st.bundle, c->dir, c->id, &plan, err) == 0) {
             rootfs_cleanup(&plan, err);
             rootfs_plan_free(&plan);
         }
     }
-    int r = remove_tree(c->dir, err);
-    if (have_spec) {
+    if (r < 0) {
+        if (spec == &stored)
+            spec_free(&stored);
+        return -1;
+    }
+    r = remove_tree(c->dir, err);
+    if (spec) {
         struct nook_error hook_err;
         c->st.status = NOOK_STATUS_STOPPED;
         /* runtime.md: a failing poststop hook is only a warning. */
-        if (hooks_run(&spec, SPEC_HOOK_POSTSTOP, &c->st, &hook_err) < 0)
+        if (hooks_run(spec, SPEC_HOOK_POSTSTOP, &c->st, &hook_err) < 0)
             runtime_warn(w, "%s", hook_err.msg);
-        spec_free(&spec);
     }
+    if (spec == &stored)
+        spec_free(&stored);
     return r;
 }

@@ -190,7 +190,7 @@ int runtime_delete(const struct nook_globals *g, const char *id, bool force,
     } else {
         r = s == NOOK_STATUS_STOPPED ? 0 : container_kill_all(&c, err);
         if (r == 0)
-            r = container_destroy(&c, w, err);
+            r = container_destroy(&c, NULL, w, err);
     }
     container_release(&c);
     return r;
