@@ -194,6 +194,12 @@ int process_cloexec_from(int first_fd, struct nook_error *err);
  * NULL-terminated, caller frees with process_env_free. */
 char **process_build_env(const struct spec_process *p, int listen_fds);
 void process_env_free(char **env);
+/* fork() with namespace flags, straight into the cgroup of cgroup_fd where
+ * the kernel can (clone3 CLONE_INTO_CGROUP; cgroup_fd -1: no cgroup): the
+ * child never runs outside it, and the kernel skips the slow migration a
+ * write to cgroup.procs makes. *in_cgroup says whether that happened.
+ * Returns like fork(). */
+pid_t process_clone(unsigned long flags, int cgroup_fd, bool *in_cgroup);
 /* The file execve should run for args[0]: a name without '/' is looked up in
  * the PATH of env (the container's, not nook's), in the current root. NULL
  * with err set (ENOENT when not found); the caller frees it. */
