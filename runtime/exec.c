@@ -273,7 +273,8 @@ static _Noreturn void exec_child(struct exec_ctx *x)
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
-    close(x->c->lock_fd);
+    if (x->c->lock_fd >= 0)
+        close(x->c->lock_fd);
     /* The cgroup directories are the host's: no fd of them may reach the
      * container (a cwd of "/proc/self/fd/N", CVE-2024-21626). */
     if (x->have_cg)
@@ -471,6 +472,13 @@ static int run_exec(struct exec_ctx *x, const sigset_t *set, struct nook_error *
         return -1;
     }
     x->have_cg = x->c->st.cgroup_path != NULL;
+    /* --ignore-paused: the process is frozen with the rest as soon as it is
+     * in the cgroup, and `resume` needs the lock to thaw it; a copy of the
+     * lock in the frozen child would keep it held. */
+    if (x->c->st.status == NOOK_STATUS_PAUSED) {
+        close(x->c->lock_fd);
+        x->c->lock_fd = -1;
+    }
     bool in_cgroup = false;
     pid_t pid = process_clone(0, x->have_cg ? cgroup_clone_fd(&x->cg) : -1, &in_cgroup);
     if (pid < 0)
@@ -490,12 +498,6 @@ static int run_exec(struct exec_ctx *x, const sigset_t *set, struct nook_error *
         r = cgroup_enter(&x->cg, pid, err);
     if (r == 0)
         r = sync_send(x->sync[0], SYNC_GO, pid, NULL, -1, err);
-    /* --ignore-paused: the process is frozen with the rest now; `resume`
-     * needs the lock to thaw it. */
-    if (r == 0 && x->c->st.status == NOOK_STATUS_PAUSED) {
-        close(x->c->lock_fd);
-        x->c->lock_fd = -1;
-    }
     int master = -1;
     while (r == 0) {
         struct sync_msg m;
