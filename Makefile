@@ -53,6 +53,11 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/unit.h \
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests/unit -o $@ $< \
 	  $(call folder_objs,$(firstword $(subst _, ,$*))) $(LDLIBS)
 
+# oomhog runs inside the busybox test containers: static, no nook code.
+$(BUILD)/helpers/oomhog: tests/helpers/oomhog.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -static -pthread -o $@ $<
+
 $(BUILD)/helpers/%: tests/helpers/%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS)

@@ -31,4 +31,12 @@ int cg_apply_resources(const struct nook_cgroup *cg, const struct spec_resources
 int cg_wait_events(int dirfd, const char *key, const char *value, int timeout_ms,
                    struct nook_error *err);
 
+/* cgroup v2 halves of the OOM-freeze interface (oom_v2.c). */
+int cg_oom_v2_open(const struct nook_cgroup *cg, struct cgroup_oom_watch *w,
+                   struct nook_error *err);
+int cg_oom_v2_triggered(const struct nook_cgroup *cg, struct cgroup_oom_watch *w, bool *hit,
+                        struct nook_error *err);
+int cg_oom_v2_read(const struct nook_cgroup *cg, const struct cgroup_oom_watch *w,
+                   struct nook_oom_snapshot *s, struct nook_error *err);
+
 #endif

@@ -21,6 +21,7 @@ const struct command commands[] = {
     {"pause", cmd_pause, "pause ID", "freeze every process of a container"},
     {"resume", cmd_resume, "resume ID", "thaw a paused container"},
     {"update", cmd_update, "update [--memory N] [--memory-swap N] [--cpu-quota N] [--cpu-period N] [--cpu-share N] [--cpuset-cpus L] [--pids-limit N] [-r FILE] ID", "change a container's resource limits"},
+    {"oom", cmd_oom, "oom [--wait] ID", "print the snapshot of a container frozen at its memory limit (org.nook.oom=freeze)"},
     {"events", cmd_events, "events [--stats] [--interval D] ID", "print a container's events and stats"},
     {"spec", cmd_spec, "spec [--bundle DIR] [--rootless]", "write a default config.json"},
     {"features", cmd_features, "features", "print what this build supports (OCI features JSON)"},

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "../cgroup/cgroup.h"
+#include "oom.h"
 
 /* Load a container that must have a cgroup and be in one of the allowed
  * states (bit mask of 1 << status). */
@@ -208,6 +209,8 @@ static int freeze_command(struct nook_globals *g, const char *cmd, bool freeze, 
         c.st.status = freeze ? NOOK_STATUS_PAUSED : NOOK_STATUS_RUNNING;
         r = container_save(&c, err);
     }
+    if (r == 0 && !freeze)
+        oom_monitor_wait_rearmed(&c);
     cgroup_close(&cg);
     container_release(&c);
     return r < 0 ? 1 : 0;
@@ -354,7 +357,15 @@ int cmd_update(struct nook_globals *g, int argc, char **argv, struct nook_error 
     unsigned live = 1u << NOOK_STATUS_CREATED | 1u << NOOK_STATUS_RUNNING | 1u << NOOK_STATUS_PAUSED;
     r = load_with_cgroup(g, id, live, "update", &c, &cg, err);
     if (r == 0) {
-        r = cgroup_apply(&cg, file ? &from_file : &flags, err);
+        const struct spec_resources *res = file ? &from_file : &flags;
+        r = cgroup_apply(&cg, res, err);
+        /* Rootless OOM freeze keeps the limit in memory.high, with
+         * memory.max a margin above it. */
+        if (r == 0 && c.st.oom_monitor_pid > 0 && geteuid() != 0 && res->memory.has_limit)
+            r = cgroup_oom_v2_set_limit(&cg, true,
+                                        res->memory.limit < 0 ? UINT64_MAX
+                                                              : (uint64_t)res->memory.limit,
+                                        err);
         if (r < 0)
             nook_error_wrap(err, "update");
         cgroup_close(&cg);
@@ -409,15 +420,17 @@ static void print_line(char *json)
 }
 
 /* Wait up to ms for memory.events to change (kernfs signals POLLPRI), so an
- * OOM kill is reported at once rather than at the next tick. Reading the file
- * again re-arms the notification. */
-static void wait_memory_events(int fd, long ms)
+ * OOM kill is reported at once rather than at the next tick, or for the OOM
+ * monitor's feed (POLLIN) to have a line. Reading the file again re-arms the
+ * notification. */
+static void wait_memory_events(int fd, int feed, long ms)
 {
-    struct pollfd p = {.fd = fd, .events = POLLPRI};
-    int n = fd < 0 ? -1 : poll(&p, 1, (int)ms);
+    struct pollfd p[2] = {{.fd = fd, .events = POLLPRI}, {.fd = feed, .events = POLLIN}};
+    int n = fd < 0 && feed < 0 ? -1 : poll(p, 2, (int)ms);
     if (n > 0) {
         char buf[256];
-        (void)!pread(fd, buf, sizeof buf, 0);
+        if (fd >= 0)
+            (void)!pread(fd, buf, sizeof buf, 0);
     } else if (n < 0) {
         struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
         while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
@@ -454,6 +467,7 @@ int cmd_events(struct nook_globals *g, int argc, char **argv, struct nook_error 
     /* Keep the state, not the lock: events runs for as long as the container. */
     struct nook_state st = c.st;
     memset(&c.st, 0, sizeof c.st);
+    char *c_dir = xstrdup(c.dir);
     container_release(&c);
 
     struct nook_stats s;
@@ -463,11 +477,14 @@ int cmd_events(struct nook_globals *g, int argc, char **argv, struct nook_error 
     } else if (r == 0) {
         uint64_t ooms = s.memory_oom_kill;
         int mfd = openat(cg.dirfd, "memory.events", O_RDONLY | O_CLOEXEC);
+        struct oom_feed feed;
+        oom_feed_open(c_dir, &feed);
         if (mfd >= 0)
-            wait_memory_events(mfd, 0); /* arm the notification */
+            wait_memory_events(mfd, -1, 0); /* arm the notification */
         print_line(spec_event_stats_json(id, &s));
         for (;;) {
-            wait_memory_events(mfd, interval);
+            wait_memory_events(mfd, feed.notify, interval);
+            oom_feed_print(&feed, stdout);
             struct nook_error read_err;
             if (cgroup_read_stats(&cg, &s, &read_err) < 0)
                 break; /* the cgroup went away with the container */
@@ -480,7 +497,10 @@ int cmd_events(struct nook_globals *g, int argc, char **argv, struct nook_error 
         }
         if (mfd >= 0)
             close(mfd);
+        oom_feed_print(&feed, stdout);
+        oom_feed_close(&feed);
     }
+    free(c_dir);
     cgroup_close(&cg);
     spec_state_free(&st);
     return r < 0 ? 1 : 0;

@@ -1,5 +1,6 @@
 /* create, start, run, state, kill, delete, list, spec, features. */
 #include "commands.h"
+#include "oom.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -329,6 +330,7 @@ int cmd_state(struct nook_globals *g, int argc, char **argv, struct nook_error *
     struct container c;
     if (container_load(g, id, &c, err) < 0)
         return 1;
+    oom_warn_if_monitor_lost(&c.st);
     if (c.st.status == NOOK_STATUS_STOPPED)
         c.st.pid = 0;
     char *json = spec_state_oci_json(&c.st);
@@ -402,6 +404,7 @@ int cmd_kill(struct nook_globals *g, int argc, char **argv, struct nook_error *e
     struct container c;
     if (container_load(g, id, &c, err) < 0)
         return 1;
+    oom_warn_if_monitor_lost(&c.st);
     r = 0;
     if (c.st.status == NOOK_STATUS_STOPPED) {
         r = nook_error_set(err, 0, "kill: container is not running");
@@ -447,6 +450,7 @@ int cmd_delete(struct nook_globals *g, int argc, char **argv, struct nook_error 
         /* runc: deleting a container that is not there is fine with --force. */
         return force && !strcmp(err->msg, "container does not exist") ? 0 : 1;
     }
+    oom_warn_if_monitor_lost(&c.st);
     enum nook_status s = c.st.status;
     if ((s == NOOK_STATUS_RUNNING || s == NOOK_STATUS_PAUSED) && !force) {
         r = nook_error_set(err, 0, "delete: container is %s, stop it first or use --force",

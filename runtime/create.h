@@ -33,6 +33,9 @@ struct create_ctx {
     bool joined_userns;
     bool slow_path;     /* namespaces joined by path: child setns()es first */
     pid_t child;        /* what clone returned */
+    struct spec_oom_policy oom; /* org.nook.oom*: freeze at the memory limit */
+    enum cgroup_oom_mechanism oom_mech;
+    int oom_restore_adj;
 };
 
 /* The container init's side; never returns. */

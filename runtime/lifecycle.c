@@ -1,5 +1,6 @@
 /* start, kill-all and destroy of an existing container. */
 #include "internal.h"
+#include "oom.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -108,6 +109,7 @@ int container_kill_all(struct container *c, struct nook_error *err)
 
 int container_destroy(struct container *c, struct nook_error *err)
 {
+    oom_monitor_stop(&c->st);
     struct spec spec;
     bool have_spec = container_load_spec(c, &spec, err) == 0;
     if (c->st.cgroup_path) {
