@@ -26,6 +26,9 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_SRCS := $(wildcard tests/helpers/*.c)
 HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/helpers/%)
+# Static helpers run inside busybox containers (no libc there).
+STATIC_HELPER_SRCS := $(wildcard tests/helpers/static/*.c)
+HELPER_BINS += $(STATIC_HELPER_SRCS:tests/helpers/static/%.c=$(BUILD)/helpers/static/%)
 
 NOOK ?= $(abspath $(BUILD)/nook)
 export NOOK
@@ -57,6 +60,10 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/unit.h \
 $(BUILD)/helpers/oomhog: tests/helpers/oomhog.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -static -pthread -o $@ $<
+
+$(BUILD)/helpers/static/%: tests/helpers/static/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -static -o $@ $<
 
 $(BUILD)/helpers/%: tests/helpers/%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)

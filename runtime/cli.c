@@ -75,3 +75,15 @@ int bad_option(const char *cmd, int argc, char **argv)
     return usage_error(cmd, "unknown or incomplete option \"%s\"",
                        argv[optind - 1 < argc ? optind - 1 : argc - 1]);
 }
+
+void print_warnings(const struct nook_globals *g, struct runtime_warnings *w)
+{
+    for (size_t i = 0; i < w->n; i++) {
+        nook_log(g, "warning", "%s", w->v[i]);
+        if (nook_current_id)
+            fprintf(stderr, "nook: %s: warning: %s\n", nook_current_id, w->v[i]);
+        else
+            fprintf(stderr, "nook: warning: %s\n", w->v[i]);
+    }
+    runtime_warnings_free(w);
+}

@@ -1,6 +1,7 @@
 /* The commands built on the container's cgroup: ps, pause, resume, update,
  * events. */
 #include "commands.h"
+#include "internal.h" /* these commands work on the state store and cgroup directly */
 
 #include <ctype.h>
 #include <errno.h>

@@ -1,24 +1,16 @@
-/* create, start, run, state, kill, delete, list, spec, features. */
+/* The CLI of create, start, run, state, kill, delete, list, spec, features:
+ * options in, library call (runtime.h), output out. */
 #include "commands.h"
-#include "oom.h"
 
 #include <ctype.h>
-#include <dirent.h>
-#include <errno.h>
 #include <getopt.h>
-#include <limits.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include "../cgroup/cgroup.h"
 #include "../security/security.h"
 
 /* ---- create / run ---- */
@@ -84,26 +76,6 @@ static int listen_fds_for_us(void)
     return n > 0 ? n : 0;
 }
 
-static int load_bundle(const char *bundle, struct create_opts *o, char **abs_bundle,
-                       struct spec *spec, char **json, size_t *len, struct nook_error *err)
-{
-    *abs_bundle = realpath(bundle, NULL);
-    if (!*abs_bundle)
-        return nook_error_sys(err, "bundle %s", bundle);
-    o->bundle = *abs_bundle;
-    char *path = xasprintf("%s/config.json", *abs_bundle);
-    int r = read_file(path, json, len, err);
-    free(path);
-    if (r < 0)
-        return nook_error_wrap(err, "read bundle");
-    if (spec_parse(*json, *len, spec, err) < 0) {
-        free(*json);
-        *json = NULL;
-        return nook_error_wrap(err, "config.json");
-    }
-    return 0;
-}
-
 int cmd_create(struct nook_globals *g, int argc, char **argv, struct nook_error *err)
 {
     struct create_opts o = {0};
@@ -113,23 +85,13 @@ int cmd_create(struct nook_globals *g, int argc, char **argv, struct nook_error 
         return r < 0 ? 0 : r;
     o.listen_fds = listen_fds_for_us();
     o.preserve_fds += o.listen_fds;
-    char *abs_bundle = NULL, *json = NULL;
-    size_t len;
-    struct spec spec;
-    if (load_bundle(bundle, &o, &abs_bundle, &spec, &json, &len, err) < 0) {
-        free(abs_bundle);
+    struct runtime_spec rs;
+    if (runtime_spec_load(bundle, &rs, err) < 0)
         return 1;
-    }
-    struct created cr;
-    r = container_create(g, &spec, json, len, &o, &cr, err);
-    if (r == 0) {
-        close(cr.sync_fd);
-        if (cr.master >= 0)
-            close(cr.master);
-    }
-    spec_free(&spec);
-    free(json);
-    free(abs_bundle);
+    struct runtime_warnings w = {0};
+    r = runtime_create(g, &rs, &o, &w, err);
+    print_warnings(g, &w);
+    runtime_spec_free(&rs);
     return r < 0 ? 1 : 0;
 }
 
@@ -143,119 +105,10 @@ int cmd_start(struct nook_globals *g, int argc, char **argv, struct nook_error *
     int r = take_id("start", argc, argv, 0, &id);
     if (r)
         return r;
-    struct container c;
-    if (container_load(g, id, &c, err) < 0)
-        return 1;
-    r = container_start(&c, err);
-    if (r == 0) {
-        struct spec spec;
-        if (container_load_spec(&c, &spec, err) == 0) {
-            struct nook_error hook_err;
-            /* runtime.md: a failing poststart hook is only a warning. */
-            if (hooks_run(&spec, SPEC_HOOK_POSTSTART, &c.st, &hook_err) < 0)
-                nook_log(g, "warning", "%s", hook_err.msg), fprintf(stderr, "nook: %s: warning: %s\n", id, hook_err.msg);
-            spec_free(&spec);
-        }
-    }
-    container_release(&c);
+    struct runtime_warnings w = {0};
+    r = runtime_start(g, id, &w, err);
+    print_warnings(g, &w);
     return r < 0 ? 1 : 0;
-}
-
-/* Reap children until init is among them; returns its exit status or -1. */
-static int reap(pid_t init)
-{
-    int status = -1, ws;
-    pid_t p;
-    while ((p = waitpid(-1, &ws, WNOHANG)) > 0)
-        if (p == init)
-            status = exit_status_of(ws);
-    return status;
-}
-
-/* Foreground: pass signals on, proxy the terminal, wait for init. */
-static int wait_foreground(const struct created *cr, const sigset_t *set, struct nook_error *err)
-{
-    /* console_proxy reads SIGWINCH itself (to resize the pty). */
-    sigset_t ours = *set;
-    if (cr->master >= 0)
-        sigdelset(&ours, SIGWINCH);
-    int sfd = signalfd(-1, &ours, SFD_CLOEXEC);
-    if (sfd < 0)
-        return nook_error_sys(err, "signalfd");
-    int status = reap(cr->init);
-    while (status < 0) {
-        if (cr->master >= 0) {
-            int r = console_proxy(cr->master, sfd, err);
-            if (r < 0) {
-                close(sfd);
-                return -1;
-            }
-        }
-        struct signalfd_siginfo si;
-        ssize_t n = read(sfd, &si, sizeof si);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n != sizeof si) {
-            close(sfd);
-            return nook_error_sys(err, "read signalfd");
-        }
-        if (si.ssi_signo == SIGCHLD)
-            status = reap(cr->init);
-        else if (si.ssi_signo != SIGWINCH || cr->master < 0)
-            kill(cr->init, (int)si.ssi_signo);
-    }
-    close(sfd);
-    return status;
-}
-
-/* A start that failed because init died: init's own error says why. */
-static void take_init_error(int sync_fd, struct nook_error *err)
-{
-    struct pollfd p = {.fd = sync_fd, .events = POLLIN};
-    struct sync_msg m;
-    struct nook_error ignored;
-    if (poll(&p, 1, 0) == 1 && sync_recv(sync_fd, &m, NULL, NULL, &ignored) == 0 &&
-        m.type == SYNC_ERROR)
-        *err = m.err;
-}
-
-/* After start: EOF on the sync socket means init exec'd the process; an
- * error message means it could not. */
-static int wait_exec(int sync_fd, struct nook_error *err)
-{
-    struct sync_msg m;
-    int r = sync_recv(sync_fd, &m, NULL, NULL, err);
-    if (r < 0)
-        return -1;
-    if (r == 0 && m.type == SYNC_ERROR) {
-        *err = m.err;
-        return -1;
-    }
-    return 0;
-}
-
-static void run_poststart(const struct nook_globals *g, const struct spec *spec, struct container *c)
-{
-    struct nook_error hook_err;
-    if (hooks_run(spec, SPEC_HOOK_POSTSTART, &c->st, &hook_err) < 0) {
-        fprintf(stderr, "nook: %s: warning: %s\n", c->id, hook_err.msg);
-        nook_log(g, "warning", "%s", hook_err.msg);
-    }
-}
-
-static int remove_container(const struct nook_globals *g, const char *id)
-{
-    struct container c;
-    struct nook_error err;
-    if (container_load(g, id, &c, &err) < 0)
-        return -1;
-    int r = container_kill_all(&c, &err);
-    if (r == 0)
-        r = container_destroy(&c, &err);
-    if (r < 0)
-        fprintf(stderr, "nook: %s: %s\n", id, err.msg);
-    container_release(&c);
-    return r;
 }
 
 int cmd_run(struct nook_globals *g, int argc, char **argv, struct nook_error *err)
@@ -267,52 +120,15 @@ int cmd_run(struct nook_globals *g, int argc, char **argv, struct nook_error *er
         return r < 0 ? 0 : r;
     o.listen_fds = listen_fds_for_us();
     o.preserve_fds += o.listen_fds;
-    sigset_t set, old;
-    forwarded_signals(&set);
-    if (!o.detach)
-        sigprocmask(SIG_BLOCK, &set, &old);
-    char *abs_bundle = NULL, *json = NULL;
-    size_t len;
-    struct spec spec;
-    if (load_bundle(bundle, &o, &abs_bundle, &spec, &json, &len, err) < 0) {
-        free(abs_bundle);
+    struct runtime_spec rs;
+    if (runtime_spec_load(bundle, &rs, err) < 0)
         return 1;
-    }
-    struct created cr;
-    int status = 1;
-    if (container_create(g, &spec, json, len, &o, &cr, err) < 0)
-        goto out;
-    struct container c;
-    if (container_load(g, o.id, &c, err) < 0 || container_start(&c, err) < 0 ||
-        wait_exec(cr.sync_fd, err) < 0) {
-        take_init_error(cr.sync_fd, err);
-        if (c.id)
-            container_release(&c);
-        remove_container(g, o.id);
-        goto out_created;
-    }
-    run_poststart(g, &spec, &c);
-    container_release(&c);
-    if (o.detach) {
-        status = 0;
-        goto out_created;
-    }
-    status = wait_foreground(&cr, &set, err);
-    if (status < 0) {
-        status = 1;
-        goto out_created;
-    }
-    if (!o.keep)
-        remove_container(g, o.id);
-out_created:
-    close(cr.sync_fd);
-    if (cr.master >= 0)
-        close(cr.master);
-out:
-    spec_free(&spec);
-    free(json);
-    free(abs_bundle);
-    return status;
+    struct runtime_warnings w = {0};
+    struct runtime_exit ex;
+    r = runtime_run(g, &rs, &o, &ex, &w, err);
+    print_warnings(g, &w);
+    runtime_spec_free(&rs);
+    return r < 0 ? 1 : o.detach ? 0 : ex.status;
 }
 
 /* ---- state, kill, delete, list ---- */
@@ -327,16 +143,16 @@ int cmd_state(struct nook_globals *g, int argc, char **argv, struct nook_error *
     int r = take_id("state", argc, argv, 0, &id);
     if (r)
         return r;
-    struct container c;
-    if (container_load(g, id, &c, err) < 0)
+    struct nook_state st;
+    if (runtime_state(g, id, &st, err) < 0)
         return 1;
-    oom_warn_if_monitor_lost(&c.st);
-    if (c.st.status == NOOK_STATUS_STOPPED)
-        c.st.pid = 0;
-    char *json = spec_state_oci_json(&c.st);
+    struct runtime_warnings w = {0};
+    runtime_oom_monitor_warn(&st, &w);
+    print_warnings(g, &w);
+    char *json = spec_state_oci_json(&st);
     printf("%s\n", json);
     free(json);
-    container_release(&c);
+    spec_state_free(&st);
     return 0;
 }
 
@@ -401,32 +217,15 @@ int cmd_kill(struct nook_globals *g, int argc, char **argv, struct nook_error *e
     int sig = SIGTERM;
     if (argc - optind == 2 && (sig = parse_signal(argv[optind + 1])) < 0)
         return usage_error("kill", "unknown signal \"%s\"", argv[optind + 1]);
-    struct container c;
-    if (container_load(g, id, &c, err) < 0)
-        return 1;
-    oom_warn_if_monitor_lost(&c.st);
-    r = 0;
-    if (c.st.status == NOOK_STATUS_STOPPED) {
-        r = nook_error_set(err, 0, "kill: container is not running");
-    } else if (all && c.st.cgroup_path) {
-        struct nook_cgroup cg;
-        r = cgroup_open(c.st.cgroup_path, &cg, err);
-        if (r == 0) {
-            r = cgroup_signal_all(&cg, sig, err);
-            cgroup_close(&cg);
-        }
-    } else {
-        /* pidfd: the pid checked by container_load cannot be recycled under us. */
-        int pidfd = (int)syscall(SYS_pidfd_open, c.st.pid, 0);
-        if (pidfd < 0 || !container_pid_alive(&c.st))
-            r = nook_error_set(err, 0, "kill: container is not running");
-        else if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0)
-            r = nook_error_sys(err, "kill: send signal %d", sig);
-        if (pidfd >= 0)
-            close(pidfd);
+    struct nook_state st;
+    struct nook_error ignored;
+    if (runtime_state(g, id, &st, &ignored) == 0) {
+        struct runtime_warnings w = {0};
+        runtime_oom_monitor_warn(&st, &w);
+        print_warnings(g, &w);
+        spec_state_free(&st);
     }
-    container_release(&c);
-    return r < 0 ? 1 : 0;
+    return runtime_kill(g, id, sig, all, err) < 0 ? 1 : 0;
 }
 
 int cmd_delete(struct nook_globals *g, int argc, char **argv, struct nook_error *err)
@@ -445,54 +244,13 @@ int cmd_delete(struct nook_globals *g, int argc, char **argv, struct nook_error 
     int r = take_id("delete", argc, argv, 0, &id);
     if (r)
         return r;
-    struct container c;
-    if (container_load(g, id, &c, err) < 0) {
-        /* runc: deleting a container that is not there is fine with --force. */
-        return force && !strcmp(err->msg, "container does not exist") ? 0 : 1;
-    }
-    oom_warn_if_monitor_lost(&c.st);
-    enum nook_status s = c.st.status;
-    if ((s == NOOK_STATUS_RUNNING || s == NOOK_STATUS_PAUSED) && !force) {
-        r = nook_error_set(err, 0, "delete: container is %s, stop it first or use --force",
-                           nook_status_names[s]);
-    } else {
-        r = s == NOOK_STATUS_STOPPED ? 0 : container_kill_all(&c, err);
-        if (r == 0)
-            r = container_destroy(&c, err);
-    }
-    container_release(&c);
+    struct runtime_warnings w = {0};
+    r = runtime_delete(g, id, force, &w, err);
+    print_warnings(g, &w);
+    /* runc: deleting a container that is not there is fine with --force. */
+    if (r < 0 && force && !strcmp(err->msg, "container does not exist"))
+        return 0;
     return r < 0 ? 1 : 0;
-}
-
-static int read_states(const struct nook_globals *g, struct nook_state **out, size_t *n,
-                       struct nook_error *err)
-{
-    *out = NULL;
-    *n = 0;
-    DIR *d = opendir(g->root);
-    if (!d)
-        return errno == ENOENT ? 0 : nook_error_sys(err, "open %s", g->root);
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        if (de->d_name[0] == '.')
-            continue;
-        char *path = xasprintf("%s/%s/state.json", g->root, de->d_name);
-        char *json;
-        size_t len;
-        struct nook_error ignored;
-        /* A container being created or deleted right now may have no state. */
-        if (read_file(path, &json, &len, &ignored) == 0) {
-            *out = xrealloc(*out, (*n + 1) * sizeof **out);
-            if (spec_state_parse(json, len, &(*out)[*n], &ignored) == 0) {
-                (*out)[*n].status = container_status(&(*out)[*n]);
-                (*n)++;
-            }
-            free(json);
-        }
-        free(path);
-    }
-    closedir(d);
-    return 0;
 }
 
 static void print_table(const struct nook_state *v, size_t n)
@@ -527,7 +285,7 @@ int cmd_list(struct nook_globals *g, int argc, char **argv, struct nook_error *e
         return usage_error("list", "list: unexpected argument \"%s\"", argv[optind]);
     struct nook_state *v;
     size_t n;
-    if (read_states(g, &v, &n, err) < 0)
+    if (runtime_list(g, &v, &n, err) < 0)
         return 1;
     if (quiet) {
         for (size_t i = 0; i < n; i++)

@@ -1,10 +1,20 @@
-/* The CLI's commands; main.c dispatches to them. */
+/* The CLI's commands; main.c dispatches to them. They parse arguments,
+ * call the library (runtime.h) and print what it returns. */
 #ifndef NOOK_RUNTIME_COMMANDS_H
 #define NOOK_RUNTIME_COMMANDS_H
 
 #include <stdio.h>
 
-#include "internal.h"
+#include "runtime.h"
+
+/* The id the error line names: set by each command as soon as it knows it. */
+extern const char *nook_current_id;
+
+/* A command: argv[0] is the command name; options follow. Returns the exit
+ * status; on failure fills err (main prints it) and returns 1, or returns 2
+ * for a usage error after printing usage itself. */
+typedef int nook_command_fn(struct nook_globals *g, int argc, char **argv,
+                            struct nook_error *err);
 
 struct command {
     const char *name;
@@ -30,5 +40,8 @@ int command_help(const char *cmd);
 int take_id(const char *cmd, int argc, char **argv, int extra_max, const char **id);
 /* The usage error for the option getopt just rejected; returns 2. */
 int bad_option(const char *cmd, int argc, char **argv);
+/* Print each warning as "nook: <id>: warning: <msg>" (and log it), then
+ * free them. */
+void print_warnings(const struct nook_globals *g, struct runtime_warnings *w);
 
 #endif

@@ -91,7 +91,7 @@ static void fill_state(struct create_ctx *x)
     st->oci_version = xstrdup(x->spec->oci_version);
     st->id = xstrdup(x->o->id);
     st->status = NOOK_STATUS_CREATING;
-    st->bundle = xstrdup(x->o->bundle);
+    st->bundle = xstrdup(x->bundle);
     copy_annotations(&st->annotations, &x->spec->annotations);
     st->rootfs = xstrdup(x->plan.overlay ? x->plan.mountpoint : x->plan.root);
     st->created = now_rfc3339();
@@ -324,6 +324,7 @@ static void free_ctx(struct create_ctx *x)
         close(x->console_sock);
     if (x->notify_sock >= 0)
         close(x->notify_sock);
+    security_seccomp_prog_free(&x->seccomp);
     if (x->own_pid_ns >= 0)
         close(x->own_pid_ns);
     if (x->own_time_ns >= 0)
@@ -474,7 +475,9 @@ static int do_create(struct create_ctx *x, struct created *out, struct nook_erro
         return -1;
     if (write_in_dir(x, "config.json", x->config_json, x->config_len, err) < 0)
         return -1;
-    if (rootfs_plan(x->spec, x->o->bundle, x->dir, x->o->id, &x->plan, err) < 0)
+    /* A spec built in memory has no bundle: its state dir stands in. */
+    x->bundle = x->rs->bundle ? x->rs->bundle : x->dir;
+    if (rootfs_plan(x->spec, x->bundle, x->dir, x->o->id, &x->plan, err) < 0)
         return -1;
     if (rootfs_prepare_dirs(&x->plan, err) < 0)
         return -1;
@@ -488,6 +491,8 @@ static int do_create(struct create_ctx *x, struct created *out, struct nook_erro
         return -1;
     if (x->spec->has_seccomp && security_seccomp_uses_notify(&x->spec->seccomp) &&
         security_notify_connect(&x->spec->seccomp, &x->notify_sock, err) < 0)
+        return -1;
+    if (process_prepare_seccomp(x->g, x->spec, &x->seccomp, err) < 0)
         return -1;
     if (ns_open_joins(x->spec, &x->joins, err) < 0)
         return -1;
@@ -518,17 +523,17 @@ static int do_create(struct create_ctx *x, struct created *out, struct nook_erro
     return 0;
 }
 
-int container_create(const struct nook_globals *g, struct spec *spec, const char *config_json,
-                     size_t config_len, const struct create_opts *o, struct created *out,
-                     struct nook_error *err)
+int container_create(const struct nook_globals *g, struct runtime_spec *rs,
+                     const struct create_opts *o, struct created *out, struct nook_error *err)
 {
     struct create_ctx x;
     memset(&x, 0, sizeof x);
     x.g = g;
     x.o = o;
-    x.spec = spec;
-    x.config_json = config_json;
-    x.config_len = config_len;
+    x.rs = rs;
+    x.spec = &rs->spec;
+    x.config_json = rs->json;
+    x.config_len = rs->len;
     x.lock_fd = x.dir_fd = x.console_sock = x.notify_sock = x.own_pid_ns = x.own_time_ns = -1;
     x.sync[0] = x.sync[1] = -1;
     for (int i = 0; i < SPEC_NS_TYPES; i++)

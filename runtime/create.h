@@ -7,16 +7,19 @@
 #include "../cgroup/cgroup.h"
 #include "../ns/ns.h"
 #include "../rootfs/rootfs.h"
+#include "../security/security.h"
 #include "internal.h"
 
 struct create_ctx {
     const struct nook_globals *g;
     const struct create_opts *o;
-    struct spec *spec;
+    const struct runtime_spec *rs;
+    struct spec *spec;      /* &rs->spec */
     const char *config_json;
     size_t config_len;
 
     char *dir;          /* <root>/<id> */
+    const char *bundle; /* rs->bundle, or dir for a spec built in memory */
     int lock_fd;        /* flock()ed state dir; the init closes its copy */
     int dir_fd;         /* O_PATH of the state dir: the init opens exec.fifo through it */
     struct rootfs_plan plan;
@@ -29,6 +32,7 @@ struct create_ctx {
     int sync[2];        /* [0] nook's end, [1] the init's */
     int console_sock;   /* connected --console-socket, or -1 */
     int notify_sock;    /* connected seccomp agent (listenerPath), or -1 */
+    struct security_seccomp_prog seccomp; /* compiled before the clone */
     bool new_userns;
     bool joined_userns;
     bool slow_path;     /* namespaces joined by path: child setns()es first */

@@ -2,11 +2,10 @@
  * pid (and time) namespace for its children, forks, and the child joins the
  * cgroup and the other namespaces (user first), then goes through the same
  * privilege drop as the init. */
-#include "commands.h"
+#include "internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,75 +20,6 @@
 
 #include "../cgroup/cgroup.h"
 #include "../security/security.h"
-
-struct exec_opts {
-    const char *id;
-    const char *process_file;
-    const char *console_socket;
-    const char *cwd;
-    const char *pid_file;
-    const char *user;
-    bool tty, tty_set, detach;
-    int preserve_fds;
-    struct spec_strv env;   /* -e, appended */
-    char **args;            /* CMD ARG... */
-    int nargs;
-};
-
-static int parse_exec_opts(int argc, char **argv, struct exec_opts *o)
-{
-    enum { OPT_CONSOLE = 256, OPT_CWD, OPT_PROCESS, OPT_PID_FILE, OPT_PRESERVE, OPT_IGNORED };
-    static const struct option opts[] = {
-        {"tty", no_argument, NULL, 't'},
-        {"detach", no_argument, NULL, 'd'},
-        {"console-socket", required_argument, NULL, OPT_CONSOLE},
-        {"cwd", required_argument, NULL, OPT_CWD},
-        {"env", required_argument, NULL, 'e'},
-        {"user", required_argument, NULL, 'u'},
-        {"process", required_argument, NULL, 'p'},
-        {"pid-file", required_argument, NULL, OPT_PID_FILE},
-        {"preserve-fds", required_argument, NULL, OPT_PRESERVE},
-        {"help", no_argument, NULL, 'h'},
-        {0, 0, 0, 0},
-    };
-    int c;
-    while ((c = getopt_long(argc, argv, "+tde:u:p:h", opts, NULL)) != -1) {
-        switch (c) {
-        case 't': o->tty = o->tty_set = true; break;
-        case 'd': o->detach = true; break;
-        case OPT_CONSOLE: o->console_socket = optarg; break;
-        case OPT_CWD: o->cwd = optarg; break;
-        case 'e':
-            o->env.v = xrealloc(o->env.v, (o->env.n + 2) * sizeof *o->env.v);
-            o->env.v[o->env.n++] = optarg;
-            o->env.v[o->env.n] = NULL;
-            break;
-        case 'u': o->user = optarg; break;
-        case 'p': o->process_file = optarg; break;
-        case OPT_PID_FILE: o->pid_file = optarg; break;
-        case OPT_PRESERVE: {
-            char *end;
-            long n = strtol(optarg, &end, 10);
-            if (*end || n < 0 || n > 1024)
-                return usage_error("exec", "--preserve-fds needs a count, not \"%s\"", optarg);
-            o->preserve_fds = (int)n;
-            break;
-        }
-        case 'h': return command_help("exec") - 1;
-        default:
-            return usage_error("exec", "unknown or incomplete option \"%s\"", argv[optind - 1]);
-        }
-    }
-    if (optind >= argc)
-        return usage_error("exec", "exec: missing container ID", NULL);
-    o->id = argv[optind++];
-    nook_current_id = o->id;
-    o->args = argv + optind;
-    o->nargs = argc - optind;
-    if (!o->process_file && o->nargs == 0)
-        return usage_error("exec", "exec: missing command (or --process FILE)", NULL);
-    return 0;
-}
 
 static int parse_user(const char *s, struct spec_user *u, struct nook_error *err)
 {
@@ -160,6 +90,7 @@ static int build_process(const struct exec_opts *o, struct spec *spec, struct no
 }
 
 struct exec_ctx {
+    const struct nook_globals *g;
     const struct exec_opts *o;
     struct spec *spec;
     struct container *c;
@@ -167,6 +98,7 @@ struct exec_ctx {
     int sync[2];
     int console_sock;
     int notify_sock; /* connected seccomp agent, or -1 */
+    struct security_seccomp_prog seccomp; /* compiled before the fork */
     int own_pid_ns, own_time_ns; /* nook's, to return to after the fork, or -1 */
     bool user_first; /* the child joins the user namespace, then forks (join_user_then_fork) */
 };
@@ -312,7 +244,9 @@ static _Noreturn void exec_child(struct exec_ctx *x)
     }
     if (process_set_rlimits(p, &err) < 0)
         child_fail(x, &err);
-    process_finish_and_exec(x->spec, p, &x->c->st, x->o->preserve_fds, 0, x->notify_sock, &err);
+    struct finish_opts f = {.st = &x->c->st, .seccomp = &x->seccomp,
+                            .keep_fds = x->o->preserve_fds, .notify_sock = x->notify_sock};
+    process_finish_and_exec(x->spec, p, &f, &err);
     child_fail(x, &err);
 }
 
@@ -358,6 +292,8 @@ static int run_exec(struct exec_ctx *x, const sigset_t *set, struct nook_error *
         return -1;
     if (x->spec->has_seccomp && security_seccomp_uses_notify(&x->spec->seccomp) &&
         security_notify_connect(&x->spec->seccomp, &x->notify_sock, err) < 0)
+        return -1;
+    if (process_prepare_seccomp(x->g, x->spec, &x->seccomp, err) < 0)
         return -1;
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, x->sync) < 0)
         return nook_error_sys(err, "exec: create sync socket");
@@ -444,38 +380,35 @@ static int run_exec(struct exec_ctx *x, const sigset_t *set, struct nook_error *
     return status;
 }
 
-int cmd_exec(struct nook_globals *g, int argc, char **argv, struct nook_error *err)
+int runtime_exec(const struct nook_globals *g, const struct exec_opts *o, struct runtime_exit *ex,
+                 struct nook_error *err)
 {
-    struct exec_opts o = {0};
-    int r = parse_exec_opts(argc, argv, &o);
-    if (r) {
-        free(o.env.v);
-        return r < 0 ? 0 : r;
-    }
+    memset(ex, 0, sizeof *ex);
     sigset_t set, old;
     forwarded_signals(&set);
-    if (!o.detach)
-        sigprocmask(SIG_BLOCK, &set, &old);
+    if (!o->detach && sigprocmask(SIG_BLOCK, &set, &old) < 0)
+        return nook_error_sys(err, "block signals");
     struct container c;
     struct spec spec;
-    int status = 1;
-    if (container_load(g, o.id, &c, err) < 0) {
-        free(o.env.v);
-        return 1;
-    }
+    int r = -1;
+    if (container_load(g, o->id, &c, err) < 0)
+        goto out_mask;
     if (c.st.status != NOOK_STATUS_RUNNING && c.st.status != NOOK_STATUS_CREATED) {
         nook_error_set(err, 0, "exec: container is %s", nook_status_names[c.st.status]);
         goto out;
     }
     if (container_load_spec(&c, &spec, err) < 0)
         goto out;
-    struct exec_ctx x = {.o = &o, .spec = &spec, .c = &c, .sync = {-1, -1}, .console_sock = -1,
+    struct exec_ctx x = {.g = g, .o = o, .spec = &spec, .c = &c, .sync = {-1, -1}, .console_sock = -1,
                           .notify_sock = -1, .own_pid_ns = -1, .own_time_ns = -1};
     for (int t = 0; t < SPEC_NS_TYPES; t++)
         x.nsfd[t] = -1;
-    if (build_process(&o, &spec, err) == 0) {
+    if (build_process(o, &spec, err) == 0) {
         int s = run_exec(&x, &set, err);
-        status = s < 0 ? 1 : s;
+        if (s >= 0) {
+            ex->status = s;
+            r = 0;
+        }
     }
     for (int t = 0; t < SPEC_NS_TYPES; t++)
         if (x.nsfd[t] >= 0)
@@ -486,6 +419,7 @@ int cmd_exec(struct nook_globals *g, int argc, char **argv, struct nook_error *e
         close(x.console_sock);
     if (x.notify_sock >= 0)
         close(x.notify_sock);
+    security_seccomp_prog_free(&x.seccomp);
     if (x.own_pid_ns >= 0)
         close(x.own_pid_ns);
     if (x.own_time_ns >= 0)
@@ -493,6 +427,8 @@ int cmd_exec(struct nook_globals *g, int argc, char **argv, struct nook_error *e
     spec_free(&spec);
 out:
     container_release(&c);
-    free(o.env.v);
-    return status;
+out_mask:
+    if (!o->detach)
+        sigprocmask(SIG_SETMASK, &old, NULL);
+    return r;
 }

@@ -151,7 +151,10 @@ static int setup_console(struct create_ctx *x, struct nook_error *err)
 }
 
 /* Block until `nook start` opens exec.fifo for reading, then tell it we are
- * going on by writing one byte. */
+ * going on by writing one byte. The write end stays open (close-on-exec):
+ * start sees it close when the process has called execve (or the init has
+ * died), so it returns, and poststart hooks run, only after startContainer
+ * hooks and the execve (runtime.md). */
 static int wait_for_start(struct create_ctx *x, struct nook_error *err)
 {
     int fd;
@@ -165,7 +168,6 @@ static int wait_for_start(struct create_ctx *x, struct nook_error *err)
         close(fd);
         return nook_error_set(err, e, "write exec.fifo");
     }
-    close(fd);
     /* The state dir is on the host: nothing of it may reach the container. */
     close(x->dir_fd);
     x->dir_fd = -1;
@@ -296,11 +298,11 @@ _Noreturn void init_main(struct create_ctx *x)
         fail(x, &err);
     if (wait_for_start(x, &err) < 0)
         fail(x, &err);
-    /* startContainer hooks see the container still "created" (as runc). */
-    if (hooks_run(x->spec, SPEC_HOOK_START_CONTAINER, &x->st, &err) < 0)
-        fail(x, &err);
-    x->st.status = NOOK_STATUS_RUNNING;
-    process_finish_and_exec(x->spec, &x->spec->process, &x->st, x->o->preserve_fds,
-                            x->o->listen_fds, x->notify_sock, &err);
+    /* startContainer hooks (run last, see finish.c) see the container
+     * still "created", as in runc. */
+    struct finish_opts f = {.st = &x->st, .seccomp = &x->seccomp, .keep_fds = x->o->preserve_fds,
+                            .listen_fds = x->o->listen_fds, .notify_sock = x->notify_sock,
+                            .start_hooks = true};
+    process_finish_and_exec(x->spec, &x->spec->process, &f, &err);
     fail(x, &err);
 }

@@ -8,25 +8,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#include "../spec/spec.h"
-#include "../util/util.h"
-
-/* Global flags, runc's. */
-struct nook_globals {
-    const char *root;       /* --root, default /run/nook ($XDG_RUNTIME_DIR/nook rootless) */
-    const char *log_path;   /* --log */
-    bool log_json;          /* --log-format json */
-    bool debug;             /* --debug */
-};
-
-/* The id the error line names: set by each command as soon as it knows it. */
-extern const char *nook_current_id;
-
-/* A command: argv[0] is the command name; options follow. Returns the exit
- * status; on failure fills err (main prints it) and returns 1, or returns 2
- * for a usage error after printing usage itself. */
-typedef int nook_command_fn(struct nook_globals *g, int argc, char **argv,
-                            struct nook_error *err);
+#include "runtime.h"
 
 /* ---- state store (runtime/state.c) ---- */
 
@@ -61,19 +43,6 @@ int remove_tree(const char *path, struct nook_error *err);
 
 /* ---- lifecycle (runtime/create.c, runtime/lifecycle.c) ---- */
 
-struct create_opts {
-    const char *id;
-    const char *bundle;         /* absolute */
-    const char *pid_file;
-    const char *console_socket;
-    bool no_pivot;
-    int preserve_fds; /* fds kept from 3 on: socket activation's, then --preserve-fds */
-    int listen_fds;   /* of those, the LISTEN_FDS ones (the container gets LISTEN_FDS=N) */
-    bool run;        /* `run`: start right after create */
-    bool detach;     /* `run -d` */
-    bool keep;       /* `run --keep`: do not delete after a foreground run */
-};
-
 /* What a successful create leaves to `run`. */
 struct created {
     pid_t init;      /* host pid of the container's init */
@@ -81,12 +50,11 @@ struct created {
     int master;      /* pty master for a foreground run, or -1 */
 };
 
-/* Create the container from a parsed spec (config_json is the text it came
- * from, stored as the container's config copy). Leaves nothing behind on
- * error. The caller has blocked the signals it will forward (run). */
-int container_create(const struct nook_globals *g, struct spec *spec, const char *config_json,
-                     size_t config_len, const struct create_opts *o, struct created *out,
-                     struct nook_error *err);
+/* Create the container from rs (its json is stored as the container's
+ * config copy; without a bundle the state dir is the bundle). Leaves nothing
+ * behind on error. The caller has blocked the signals it will forward (run). */
+int container_create(const struct nook_globals *g, struct runtime_spec *rs,
+                     const struct create_opts *o, struct created *out, struct nook_error *err);
 
 /* Release a created container: open exec.fifo for reading and read the byte
  * init writes, failing if init dies first. Then status running and
@@ -94,8 +62,9 @@ int container_create(const struct nook_globals *g, struct spec *spec, const char
 int container_start(struct container *c, struct nook_error *err);
 
 /* Remove everything of a stopped (or killed) container: cgroup, overlay dirs,
- * state dir, then poststop hooks. c is locked; released by the caller. */
-int container_destroy(struct container *c, struct nook_error *err);
+ * state dir, then poststop hooks (a failing one is a warning in w). c is
+ * locked; released by the caller. */
+int container_destroy(struct container *c, struct runtime_warnings *w, struct nook_error *err);
 
 /* Kill every process of the container and wait until init is gone. */
 int container_kill_all(struct container *c, struct nook_error *err);
@@ -135,13 +104,6 @@ int sync_send(int sock, int type, pid_t pid, const struct nook_error *payload, i
  * when the socket has SO_PASSCRED, *fd an attached fd or -1. Returns 0, or 1
  * on EOF, or -1. */
 int sync_recv(int sock, struct sync_msg *m, pid_t *sender, int *fd, struct nook_error *err);
-
-/* Parse a duration like "5s", "100ms", "1m" (events --interval). */
-int parse_duration_ms(const char *s, long *ms);
-
-/* Log a line to --log (text or json) when set, else stderr when --debug. */
-void nook_log(const struct nook_globals *g, const char *level, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 
 /* ---- hooks (runtime/hooks.c) ---- */
 
@@ -183,15 +145,34 @@ int console_proxy(int master, int stop_fd, struct nook_error *err);
 
 /* ---- the end of a container process's setup (runtime/finish.c) ---- */
 
-/* umask, process.cwd, LSM labels, seccomp (before the capability drop when
- * no_new_privileges is off, else last), user and capabilities,
- * no_new_privileges, every fd from 3 + keep_fds close-on-exec, execve of
- * process.args with LISTEN_FDS set when listen_fds > 0. notify_sock is the
- * connection to the seccomp agent (security_notify_connect), or -1.
+/* Where under --root the compiled seccomp programs are kept (a name no
+ * container id can clash with: list skips dot names). */
+#define SECCOMP_CACHE_DIR ".seccomp-cache"
+
+struct security_seccomp_prog; /* security/security.h */
+
+/* Compile spec's seccomp profile, or take it from the cache, in nook before
+ * the container process exists; prog->len is 0 without linux.seccomp. The
+ * source of the program goes to the --debug log. */
+int process_prepare_seccomp(const struct nook_globals *g, const struct spec *spec,
+                            struct security_seccomp_prog *prog, struct nook_error *err);
+
+struct finish_opts {
+    const struct nook_state *st;                 /* for the notify agent and hooks */
+    const struct security_seccomp_prog *seccomp; /* NULL or len 0: no filter */
+    int keep_fds;    /* fds 3 .. 3+keep_fds-1 stay open */
+    int listen_fds;  /* > 0: LISTEN_FDS/LISTEN_PID for socket activation */
+    int notify_sock; /* connection to the seccomp agent, or -1 */
+    bool start_hooks; /* run startContainer hooks last (the init; not exec) */
+};
+
+/* umask, process.cwd, every fd from 3 + keep_fds close-on-exec, the PATH
+ * lookup, LSM labels, seccomp (before the capability drop when
+ * no_new_privileges is off, else after it), user and capabilities,
+ * no_new_privileges, startContainer hooks, execve of process.args.
  * Returns only on error. */
 int process_finish_and_exec(const struct spec *spec, const struct spec_process *p,
-                            const struct nook_state *st, int keep_fds, int listen_fds,
-                            int notify_sock, struct nook_error *err);
+                            const struct finish_opts *f, struct nook_error *err);
 
 /* ---- process setup (runtime/process.c) ---- */
 
@@ -211,8 +192,9 @@ int process_cloexec_from(int first_fd, struct nook_error *err);
  * NULL-terminated, caller frees with process_env_free. */
 char **process_build_env(const struct spec_process *p, int listen_fds);
 void process_env_free(char **env);
-/* execve args[0]: a name without '/' is looked up in the PATH of env (the
- * container's, not nook's), in the current root. Returns only on error. */
-int process_exec(const struct spec_process *p, char **env, struct nook_error *err);
+/* The file execve should run for args[0]: a name without '/' is looked up in
+ * the PATH of env (the container's, not nook's), in the current root. NULL
+ * with err set (ENOENT when not found); the caller frees it. */
+char *process_find_exec(const struct spec_process *p, char **env, struct nook_error *err);
 
 #endif

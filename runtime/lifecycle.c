@@ -19,8 +19,28 @@ static int pidfd_open_pid(pid_t pid)
     return (int)syscall(SYS_pidfd_open, pid, 0);
 }
 
+/* After the byte: the init holds its end open until its execve (or death)
+ * closes it, so EOF means the process has been started. */
+static int wait_for_exec(int fifo, struct nook_error *err)
+{
+    for (;;) {
+        struct pollfd p = {.fd = fifo, .events = POLLIN};
+        if (poll(&p, 1, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            return nook_error_sys(err, "wait for the container process to start");
+        }
+        char b;
+        ssize_t n = read(fifo, &b, 1);
+        if (n == 0)
+            return 0;
+        if (n < 0 && errno != EAGAIN && errno != EINTR)
+            return nook_error_sys(err, "read exec.fifo");
+    }
+}
+
 /* Open exec.fifo for reading (non-blocking: the init may already be gone)
- * and wait for its byte or for the init to die. */
+ * and wait for its byte or for the init to die, then for the execve. */
 static int release_init(struct container *c, struct nook_error *err)
 {
     char *path = xasprintf("%s/exec.fifo", c->dir);
@@ -61,6 +81,8 @@ static int release_init(struct container *c, struct nook_error *err)
     }
     if (pidfd >= 0)
         close(pidfd);
+    if (r == 0)
+        r = wait_for_exec(fifo, err);
     close(fifo);
     if (r == 0 && unlink(path) < 0 && errno != ENOENT)
         r = nook_error_sys(err, "remove exec.fifo");
@@ -107,7 +129,7 @@ int container_kill_all(struct container *c, struct nook_error *err)
     return r;
 }
 
-int container_destroy(struct container *c, struct nook_error *err)
+int container_destroy(struct container *c, struct runtime_warnings *w, struct nook_error *err)
 {
     oom_monitor_stop(&c->st);
     struct spec spec;
@@ -139,7 +161,7 @@ int container_destroy(struct container *c, struct nook_error *err)
         c->st.status = NOOK_STATUS_STOPPED;
         /* runtime.md: a failing poststop hook is only a warning. */
         if (hooks_run(&spec, SPEC_HOOK_POSTSTOP, &c->st, &hook_err) < 0)
-            dprintf(2, "nook: %s: warning: %s\n", c->id, hook_err.msg);
+            runtime_warn(w, "%s", hook_err.msg);
         spec_free(&spec);
     }
     return r;

@@ -1,6 +1,7 @@
 /* OOM freeze, the runtime's side (oom_monitor.c, oom_snapshot.c,
- * oom_cmd.c): the per-container monitor process that create starts, and
- * what the CLI reads of it. Internal to runtime/. */
+ * oom_query.c): the per-container monitor process that create starts, and
+ * what the CLI reads of it (runtime.h has the calls the CLI makes). Internal
+ * to runtime/. */
 #ifndef NOOK_RUNTIME_OOM_H
 #define NOOK_RUNTIME_OOM_H
 
@@ -42,11 +43,6 @@ int oom_monitor_start(const struct oom_monitor_args *a, pid_t *pid,
 
 /* The monitor recorded in st runs (pid with the recorded start time). */
 bool oom_monitor_alive(const struct nook_state *st);
-/* For state/kill/delete: when the container has a monitor that is gone,
- * a warning line for the CLI ("the OOM monitor (pid N) is gone: ..."). */
-bool oom_monitor_lost(const struct nook_state *st, struct nook_error *warning);
-/* CLI (state, kill, delete): print that warning when it applies. */
-void oom_warn_if_monitor_lost(const struct nook_state *st);
 /* delete: stop the monitor (it would exit once the cgroup is empty). */
 void oom_monitor_stop(const struct nook_state *st);
 /* resume: wait (bounded) until the monitor saw the thaw and re-armed, so the

@@ -487,21 +487,6 @@ bool oom_monitor_alive(const struct nook_state *st)
            start == st->oom_monitor_start_time && s != 'Z' && s != 'X';
 }
 
-bool oom_monitor_lost(const struct nook_state *st, struct nook_error *warning)
-{
-    if (st->oom_monitor_pid <= 0 || oom_monitor_alive(st) ||
-        container_status(st) == NOOK_STATUS_STOPPED)
-        return false;
-    nook_error_set(warning, 0,
-                   "warning: the OOM monitor (pid %d) is gone: the container is no longer "
-                   "frozen at its memory limit%s",
-                   (int)st->oom_monitor_pid,
-                   container_status(st) == NOOK_STATUS_PAUSED
-                       ? " and stays frozen until `nook resume` or `nook delete -f`"
-                       : "");
-    return true;
-}
-
 void oom_monitor_stop(const struct nook_state *st)
 {
     if (oom_monitor_alive(st))

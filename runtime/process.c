@@ -220,23 +220,19 @@ static char *lookup_path(const char *name, const char *path)
     }
 }
 
-int process_exec(const struct spec_process *p, char **env, struct nook_error *err)
+char *process_find_exec(const struct spec_process *p, char **env, struct nook_error *err)
 {
-    if (p->args.n == 0 || !p->args.v || !p->args.v[0])
-        return nook_error_set(err, 0, "exec: process.args is empty");
-    const char *name = p->args.v[0];
-    if (strchr(name, '/')) {
-        execve(name, p->args.v, env);
-        return nook_error_sys(err, "exec %s", name);
+    if (p->args.n == 0 || !p->args.v || !p->args.v[0]) {
+        nook_error_set(err, 0, "exec: process.args is empty");
+        return NULL;
     }
+    const char *name = p->args.v[0];
+    if (strchr(name, '/'))
+        return xstrdup(name);
     char *file = lookup_path(name, env_path(env));
     if (!file) {
         nook_error_set(err, 0, "exec \"%s\": executable file not found in $PATH", name);
         err->code = ENOENT;
-        return -1;
     }
-    execve(file, p->args.v, env);
-    nook_error_sys(err, "exec %s", file);
-    free(file);
-    return -1;
+    return file;
 }

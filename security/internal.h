@@ -52,6 +52,20 @@ extern const char *const sec_flag_names[]; /* NULL-terminated */
 /* This libseccomp and kernel can apply flag sec_flag_names[i]. */
 bool sec_flag_supported(int i);
 
+/* ---- seccomp program (seccomp.c, seccomp_enosys.c, seccomp_cache.c) ---- */
+
+/* Compile with libseccomp: fills insns, len and notify. */
+int sec_seccomp_compile(const struct spec_seccomp *s, struct security_seccomp_prog *prog,
+                        struct nook_error *err);
+/* The default action is one for which unknown syscalls get ENOSYS. */
+bool sec_enosys_wanted(const struct spec_seccomp *s);
+/* The -ENOSYS prefix for s's architectures (caller frees *out). */
+int sec_enosys_stub(const struct spec_seccomp *s, struct sock_filter **out, size_t *len,
+                    struct nook_error *err);
+/* The program for s from cache_dir, else compiled (and stored there). */
+int sec_cache_get_or_compile(const struct spec_seccomp *s, const char *cache_dir,
+                             struct security_seccomp_prog *prog, struct nook_error *err);
+
 /* ---- LSMs (lsm.c) ---- */
 
 bool sec_apparmor_enabled(void);

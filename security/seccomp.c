@@ -1,8 +1,14 @@
-/* seccomp: config.json's names mapped to libseccomp, and the filter built
- * and loaded with it, following runc (libcontainer/seccomp): unknown syscall
- * names are skipped, a rule whose action equals the default is dropped, and
- * args that compare the same index twice become one rule per arg (an OR),
- * otherwise one rule with all args (an AND). */
+/* seccomp: config.json's names mapped to libseccomp, the profile compiled
+ * with it to a BPF program, and that program loaded with seccomp(2).
+ * Compiling follows runc (libcontainer/seccomp): unknown syscall names are
+ * skipped, a rule whose action equals the default is dropped, and args that
+ * compare the same index twice become one rule per arg (an OR), otherwise
+ * one rule with all args (an AND); the program starts with the -ENOSYS
+ * prefix (seccomp_enosys.c).
+ *
+ * Compiling is most of the work (milliseconds for Docker's profile), so nook
+ * does it before the container process exists, and once per profile
+ * (seccomp_cache.c); the process only makes the one seccomp(2) call. */
 #include "internal.h"
 
 #include <ctype.h>
@@ -12,7 +18,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 /* libseccomp 2.6 added the attribute for SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV. */
 #if SCMP_VER_MAJOR > 2 || (SCMP_VER_MAJOR == 2 && SCMP_VER_MINOR >= 6)
@@ -249,20 +259,27 @@ static int set_attr(scmp_filter_ctx ctx, enum scmp_filter_attr attr, uint32_t v,
     return 0;
 }
 
-static int set_flags(scmp_filter_ctx ctx, const struct spec_seccomp *s,
-                     struct nook_error *err)
+/* SECCOMP_FILTER_FLAG_* for seccomp(2) from linux.seccomp.flags. A flag is
+ * refused when this libseccomp cannot set it either, so `nook features`
+ * (which asks libseccomp) and what loads agree. */
+static int load_flags(const struct spec_seccomp *s, unsigned *flags, struct nook_error *err)
 {
+    static const unsigned kernel_flag[] = {
+        SECCOMP_FILTER_FLAG_TSYNC,
+        SECCOMP_FILTER_FLAG_LOG,
+        SECCOMP_FILTER_FLAG_SPEC_ALLOW,
+        1U << 5, /* SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, Linux 5.19 */
+    };
+    *flags = 0;
     for (size_t i = 0; i < s->flags.n; i++) {
         int f = sec_flag_index(s->flags.v[i]);
         if (f < 0)
             return nook_error_set(err, 0, "linux.seccomp.flags[%zu]: unknown flag \"%s\"", i,
                                   s->flags.v[i]);
-        int attr = flag_attr(f);
-        if (attr < 0)
+        if (flag_attr(f) < 0)
             return nook_error_set(err, EOPNOTSUPP, "linux.seccomp.flags[%zu]: %s is not "
                                   "supported by this libseccomp", i, s->flags.v[i]);
-        if (set_attr(ctx, (enum scmp_filter_attr)attr, 1, s->flags.v[i], err) < 0)
-            return -1;
+        *flags |= kernel_flag[f];
     }
     return 0;
 }
@@ -271,18 +288,12 @@ static int build_filter(scmp_filter_ctx ctx, uint32_t default_action,
                         const struct spec_seccomp *s, bool *notify_added,
                         struct nook_error *err)
 {
-    /* nook sets no_new_privs itself, only when the config asks. */
-    if (set_attr(ctx, SCMP_FLTATR_CTL_NNP, 0, "no_new_privs attribute", err) < 0)
-        return -1;
-    /* Report the kernel's errno from seccomp_load, not -ECANCELED. */
-    if (set_attr(ctx, SCMP_FLTATR_API_SYSRAWRC, 1, "raw return codes", err) < 0)
-        return -1;
     /* Long profiles (Docker's has ~400 names) are faster as a binary tree;
      * like runc, keep the default for short ones. */
     if (s->n_syscalls > 32 &&
         set_attr(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2, "binary tree optimization", err) < 0)
         return -1;
-    if (add_architectures(ctx, s, err) < 0 || set_flags(ctx, s, err) < 0)
+    if (add_architectures(ctx, s, err) < 0)
         return -1;
     for (size_t i = 0; i < s->n_syscalls; i++)
         if (add_syscall_rules(ctx, default_action, &s->syscalls[i], i, notify_added, err) < 0)
@@ -290,8 +301,109 @@ static int build_filter(scmp_filter_ctx ctx, uint32_t default_action,
     return 0;
 }
 
-int security_load_seccomp(const struct spec_seccomp *s, const struct spec_process *p,
-                          int *notify_fd, struct nook_error *err)
+/* libseccomp 2.5 writes the program to an fd only. */
+static int export_program(scmp_filter_ctx ctx, struct sock_filter **insns, size_t *len,
+                          struct nook_error *err)
+{
+    int fd = memfd_create("nook-seccomp", MFD_CLOEXEC);
+    if (fd < 0)
+        return nook_error_sys(err, "seccomp: create a memfd for the program");
+    int rc = seccomp_export_bpf(ctx, fd);
+    if (rc < 0) {
+        close(fd);
+        return nook_error_set(err, -rc, "seccomp: export the program");
+    }
+    char *data = NULL;
+    size_t n = 0;
+    int r = lseek(fd, 0, SEEK_SET) < 0 ? nook_error_sys(err, "seccomp: rewind the program")
+                                       : read_fd_all(fd, &data, &n, err);
+    close(fd);
+    if (r < 0)
+        return -1;
+    if (n == 0 || n % sizeof **insns != 0) {
+        free(data);
+        return nook_error_set(err, EINVAL, "seccomp: libseccomp exported %zu bytes", n);
+    }
+    *insns = (struct sock_filter *)data;
+    *len = n / sizeof **insns;
+    return 0;
+}
+
+/* The -ENOSYS prefix, then libseccomp's program. */
+static int prepend_enosys(const struct spec_seccomp *s, struct security_seccomp_prog *prog,
+                          struct nook_error *err)
+{
+    if (!sec_enosys_wanted(s))
+        return 0;
+    struct sock_filter *stub;
+    size_t n;
+    if (sec_enosys_stub(s, &stub, &n, err) < 0)
+        return -1;
+    stub = xrealloc(stub, (n + prog->len) * sizeof *stub);
+    memcpy(stub + n, prog->insns, prog->len * sizeof *stub);
+    free(prog->insns);
+    prog->insns = stub;
+    prog->len += n;
+    return 0;
+}
+
+int sec_seccomp_compile(const struct spec_seccomp *s, struct security_seccomp_prog *prog,
+                        struct nook_error *err)
+{
+    uint32_t default_action = scmp_action(s->default_action, s->has_default_errno_ret,
+                                          s->default_errno_ret);
+    scmp_filter_ctx ctx = seccomp_init(default_action);
+    if (!ctx)
+        return nook_error_set(err, EINVAL, "seccomp: init filter with default action");
+    bool notify = false;
+    int r = build_filter(ctx, default_action, s, &notify, err);
+    if (r == 0)
+        r = export_program(ctx, &prog->insns, &prog->len, err);
+    seccomp_release(ctx);
+    if (r < 0)
+        return -1;
+    /* The listener comes only with a NOTIFY rule that made it into the
+     * program (not when all its names were unknown to libseccomp). */
+    prog->notify = notify;
+    if (prepend_enosys(s, prog, err) < 0)
+        return -1;
+    if (prog->len > BPF_MAXINSNS)
+        return nook_error_set(err, E2BIG, "seccomp: the program has %zu instructions, the "
+                              "kernel takes at most %d", prog->len, BPF_MAXINSNS);
+    return 0;
+}
+
+int security_seccomp_prepare(const struct spec_seccomp *s, const char *cache_dir,
+                             struct security_seccomp_prog *prog, struct nook_error *err)
+{
+    memset(prog, 0, sizeof *prog);
+    unsigned flags;
+    if (load_flags(s, &flags, err) < 0)
+        return -1;
+    if (sec_cache_get_or_compile(s, cache_dir, prog, err) < 0) {
+        security_seccomp_prog_free(prog);
+        return -1;
+    }
+    prog->flags = flags;
+    if (prog->notify) {
+        prog->flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
+        /* With TSYNC the kernel returns the listener only if asked to
+         * report a thread it could not sync as ESRCH. */
+        if (flags & SECCOMP_FILTER_FLAG_TSYNC)
+            prog->flags |= SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
+    }
+    return 0;
+}
+
+void security_seccomp_prog_free(struct security_seccomp_prog *prog)
+{
+    free(prog->insns);
+    prog->insns = NULL;
+    prog->len = 0;
+}
+
+int security_seccomp_load(const struct security_seccomp_prog *prog,
+                          const struct spec_process *p, int *notify_fd, struct nook_error *err)
 {
     *notify_fd = -1;
     int nnp = prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0);
@@ -301,32 +413,11 @@ int security_load_seccomp(const struct spec_seccomp *s, const struct spec_proces
         return nook_error_set(err, EPERM, "load seccomp filter: without "
                               "process.noNewPrivileges the kernel requires CAP_SYS_ADMIN, "
                               "which this process does not have");
-
-    uint32_t default_action = scmp_action(s->default_action, s->has_default_errno_ret,
-                                          s->default_errno_ret);
-    scmp_filter_ctx ctx = seccomp_init(default_action);
-    if (!ctx)
-        return nook_error_set(err, EINVAL, "seccomp: init filter with default action");
-    bool notify_added = false;
-    if (build_filter(ctx, default_action, s, &notify_added, err) < 0) {
-        seccomp_release(ctx);
-        return -1;
-    }
-    int rc = seccomp_load(ctx);
-    if (rc < 0) {
-        seccomp_release(ctx);
-        return nook_error_set(err, -rc, "load seccomp filter");
-    }
-    /* No listener when every NOTIFY rule named syscalls libseccomp lacks. */
-    if (notify_added) {
-        /* The listener belongs to the process, not to ctx: release keeps it. */
-        int fd = seccomp_notify_fd(ctx);
-        if (fd < 0) {
-            seccomp_release(ctx);
-            return nook_error_set(err, -fd, "seccomp: get the notify fd");
-        }
-        *notify_fd = fd;
-    }
-    seccomp_release(ctx);
+    struct sock_fprog fp = {.len = (unsigned short)prog->len, .filter = prog->insns};
+    long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, prog->flags, &fp);
+    if (r < 0)
+        return nook_error_sys(err, "load seccomp filter");
+    if (prog->notify)
+        *notify_fd = (int)r;
     return 0;
 }

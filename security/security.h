@@ -1,21 +1,25 @@
 /* security: what the container process gives up before execve: user and
  * groups, capabilities (libcap), no_new_privileges, LSM labels, seccomp
- * (libseccomp). Each call is made by the container's init (or an exec'd
- * process) at the very end, in this order:
+ * (libseccomp). The seccomp program is compiled by nook beforehand
+ * (security_seccomp_prepare); the container's init (or an exec'd process)
+ * makes these calls at the very end, after all its own file work (cwd,
+ * close-on-exec, PATH lookup), in this order:
  *   security_set_lsm_labels() (before the uid change, which can make the
  *                              process non-dumpable and /proc/self root's)
  *   security_set_user_and_caps()
  *   security_set_no_new_privs()
- *   security_load_seccomp()   (last: the runtime's own work is not filtered)
+ *   security_seccomp_load()   (last: the runtime's own work is not filtered)
  *   execve()
  * except when process.noNewPrivileges is false: then the kernel only accepts
- * a filter from a process with CAP_SYS_ADMIN, so security_load_seccomp()
- * comes first, before security_set_user_and_caps() drops it (runc does the
+ * a filter from a process with CAP_SYS_ADMIN, so security_seccomp_load()
+ * comes before security_set_user_and_caps() drops it (runc and crun do the
  * same; the filter then also sees setgroups/setresuid/capset). */
 #ifndef NOOK_SECURITY_H
 #define NOOK_SECURITY_H
 
+#include <linux/filter.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "../spec/spec.h"
 
@@ -41,14 +45,40 @@ int security_set_no_new_privs(const struct spec_process *p, struct nook_error *e
 /* Apply apparmorProfile / selinuxLabel for the next execve, when set. */
 int security_set_lsm_labels(const struct spec_process *p, struct nook_error *err);
 
-/* Build and load the filter. With a NOTIFY rule *notify_fd gets the
- * listener fd (else -1, also when every NOTIFY rule names syscalls this
- * libseccomp does not know). Without no_new_privileges this needs CAP_SYS_ADMIN,
- * as the kernel requires. */
-int security_load_seccomp(const struct spec_seccomp *s, const struct spec_process *p,
-                          int *notify_fd, struct nook_error *err);
+/* A profile compiled to the BPF program seccomp(2) takes. nook prepares it
+ * before the container process exists (errors come back from create, and
+ * the cache is reached through the host's filesystem); the process inherits
+ * it and only loads it. */
+struct security_seccomp_prog {
+    struct sock_filter *insns;
+    size_t len;
+    unsigned flags; /* SECCOMP_FILTER_FLAG_* for seccomp(2) */
+    bool notify;    /* loading it hands back a listener fd */
+    bool cached;    /* it came from the cache, not from libseccomp */
+    /* For --debug: where the program came from, e.g. "program 3f9a0c2e51d7b4a8
+     * (812 instructions) from the cache", or why the cache was not used. */
+    char note[NOOK_ERRMSG_MAX];
+};
 
-/* Some rule uses SCMP_ACT_NOTIFY: security_load_seccomp() will hand back a
+/* Compile s (defaultAction, architectures, syscalls; flags only checked), or
+ * take the program compiled before from cache_dir: an entry is keyed by the
+ * SHA-256 of the profile, the native architecture, the kernel's seccomp API
+ * level and libseccomp's version, and checked (owner, mode, size, digest)
+ * before use; a bad one is rebuilt. cache_dir is created 0700 when missing
+ * and used only if it belongs to this user and nobody else may write it;
+ * NULL: no cache. A cache that cannot be used is a note, never an error.
+ * Free with security_seccomp_prog_free(). */
+int security_seccomp_prepare(const struct spec_seccomp *s, const char *cache_dir,
+                             struct security_seccomp_prog *prog, struct nook_error *err);
+void security_seccomp_prog_free(struct security_seccomp_prog *prog);
+
+/* Load the program into the calling process; with a NOTIFY rule *notify_fd
+ * gets the listener fd (else -1). Without no_new_privileges this needs
+ * CAP_SYS_ADMIN, as the kernel requires. */
+int security_seccomp_load(const struct security_seccomp_prog *prog,
+                          const struct spec_process *p, int *notify_fd, struct nook_error *err);
+
+/* Some rule uses SCMP_ACT_NOTIFY: security_seccomp_load() will hand back a
  * listener fd that must reach the agent. The process that loaded the
  * filter passes it to the runtime with sendmsg(SCM_RIGHTS); until the agent
  * has it, that process must not make a notified syscall, so

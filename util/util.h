@@ -9,6 +9,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #define NOOK_ERRMSG_MAX 1024
@@ -52,5 +53,19 @@ ssize_t read_all(int fd, void *buf, size_t len);
 
 /* mkdir -p with mode for every created component. */
 int mkdir_p(const char *path, mode_t mode, struct nook_error *err);
+
+/* SHA-256 (util/sha256.c): init, update any number of times, final. */
+#define SHA256_LEN 32
+struct sha256 {
+    uint32_t h[8];
+    uint64_t total;
+    size_t used;
+    unsigned char buf[64];
+};
+void sha256_init(struct sha256 *s);
+void sha256_update(struct sha256 *s, const void *data, size_t len);
+void sha256_final(struct sha256 *s, unsigned char out[SHA256_LEN]);
+/* The digest as 64 lower-case hex digits. */
+void sha256_hex(const unsigned char digest[SHA256_LEN], char out[2 * SHA256_LEN + 1]);
 
 #endif

@@ -35,6 +35,20 @@ typedef void (*child_fn)(int out, void *arg);
 
 /* Child reports with dprintf on `out`; a failed nook call is reported as
  * "error: <msg>" and exit 1. */
+
+/* Compile (no cache) and load, as nook does in two steps. */
+static int load_seccomp(const struct spec_seccomp *s, const struct spec_process *p, int *nfd,
+                        struct nook_error *err)
+{
+    struct security_seccomp_prog prog;
+    *nfd = -1;
+    if (security_seccomp_prepare(s, NULL, &prog, err) < 0)
+        return -1;
+    int r = security_seccomp_load(&prog, p, nfd, err);
+    security_seccomp_prog_free(&prog);
+    return r;
+}
+
 static void child_fail(int out, const struct nook_error *err)
 {
     dprintf(out, "error: %s\n", err->msg);
@@ -241,7 +255,7 @@ static void load_and_probe(int out, void *arg)
     struct nook_error err = {0};
     int nfd;
     if (security_set_no_new_privs(&c->p, &err) < 0 ||
-        security_load_seccomp(&c->s, &c->p, &nfd, &err) < 0)
+        load_seccomp(&c->s, &c->p, &nfd, &err) < 0)
         child_fail(out, &err);
     dprintf(out, "notify_fd=%d\n", nfd);
     c->probe(out);
@@ -299,6 +313,11 @@ static void probe_default_errno(int out)
 {
     PROBE(out, "getppid", syscall(SYS_getppid));
     PROBE(out, "getsid", syscall(SYS_getsid, 0));
+    /* Above every syscall the profile names: ENOSYS, as on a kernel that
+     * lacks them, so libc falls back (close_range is newer than all the
+     * names allowed here). */
+    PROBE(out, "close_range", syscall(SYS_close_range, 1000U, 1001U, 0U));
+    PROBE(out, "nr1000", syscall(1000, 0));
 }
 
 static void test_seccomp_default_errno(void)
@@ -328,7 +347,23 @@ static void test_seccomp_default_errno(void)
     int st;
     char *out = run_child(load_and_probe, &c, &st);
     CHECK(exited_ok(st));
-    CHECK_STR(out, "notify_fd=-1\ngetppid=-1/25\ngetsid=0/0\n");
+    CHECK_STR(out, "notify_fd=-1\ngetppid=-1/25\ngetsid=0/0\nclose_range=-1/38\n"
+                   "nr1000=-1/38\n");
+    free(out);
+
+    /* The same with the x86 family listed (x86_64, i386 and x32 sections
+     * in the prefix), and with ENOSYS asked for as the default. */
+    c.s.architectures = STRV("SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32");
+    out = run_child(load_and_probe, &c, &st);
+    CHECK(exited_ok(st));
+    CHECK_STR(out, "notify_fd=-1\ngetppid=-1/25\ngetsid=0/0\nclose_range=-1/38\n"
+                   "nr1000=-1/38\n");
+    free(out);
+    c.s.default_errno_ret = ENOSYS;
+    out = run_child(load_and_probe, &c, &st);
+    CHECK(exited_ok(st));
+    CHECK_STR(out, "notify_fd=-1\ngetppid=-1/38\ngetsid=0/0\nclose_range=-1/38\n"
+                   "nr1000=-1/38\n");
     free(out);
 }
 
@@ -429,7 +464,7 @@ static void drop_then_load(int out, void *arg)
     int nfd;
     if (security_set_user_and_caps(&c->p, &err) < 0)
         child_fail(out, &err);
-    if (security_load_seccomp(&c->s, &c->p, &nfd, &err) < 0)
+    if (load_seccomp(&c->s, &c->p, &nfd, &err) < 0)
         child_fail(out, &err);
     dprintf(out, "loaded\n");
 }
@@ -455,7 +490,7 @@ static void test_seccomp_needs_sys_admin(void)
     pid_t pid = fork();
     if (pid == 0) {
         if (security_set_user_and_caps(&c.p, &err) < 0 || security_set_no_new_privs(&c.p, &err) < 0 ||
-            security_load_seccomp(&c.s, &c.p, &nfd, &err) < 0)
+            load_seccomp(&c.s, &c.p, &nfd, &err) < 0)
             _exit(1);
         _exit(0);
     }
@@ -510,7 +545,7 @@ static void notify_child(int out, void *arg)
     int sock;
     if (security_notify_connect(&c->s, &sock, &err) < 0)
         child_fail(out, &err);
-    if (security_load_seccomp(&c->s, &c->p, &nfd, &err) < 0)
+    if (load_seccomp(&c->s, &c->p, &nfd, &err) < 0)
         child_fail(out, &err);
     if (nfd < 0) {
         dprintf(out, "no notify fd\n");

@@ -39,9 +39,41 @@ static void test_files(void)
     free(nested);
 }
 
+static const char *sha256_of(const char *data, size_t len, size_t chunk)
+{
+    static char hex[2 * SHA256_LEN + 1];
+    struct sha256 s;
+    unsigned char d[SHA256_LEN];
+    sha256_init(&s);
+    for (size_t off = 0; off < len; off += chunk)
+        sha256_update(&s, data + off, len - off < chunk ? len - off : chunk);
+    sha256_final(&s, d);
+    sha256_hex(d, hex);
+    return hex;
+}
+
+/* FIPS 180-4 example vectors, fed whole and in pieces that cross the
+ * 64-byte blocks. */
+static void test_sha256(void)
+{
+    CHECK_STR(sha256_of("", 0, 1),
+              "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    CHECK_STR(sha256_of("abc", 3, 3),
+              "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    const char *two = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+    CHECK_STR(sha256_of(two, strlen(two), 7),
+              "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+    char *million = xmalloc(1000000);
+    memset(million, 'a', 1000000);
+    CHECK_STR(sha256_of(million, 1000000, 4096),
+              "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+    free(million);
+}
+
 int main(void)
 {
     test_error_format();
     test_files();
+    test_sha256();
     return unit_report("test_util");
 }
