@@ -4,6 +4,7 @@
 
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 const char *nook_current_id;
@@ -34,7 +35,10 @@ void print_usage(FILE *f)
     fprintf(f, "usage: nook [--root DIR] [--log FILE] [--log-format text|json] [--debug] COMMAND [OPTIONS] ...\n\ncommands:\n");
     for (size_t i = 0; i < n_commands; i++)
         fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
-    fprintf(f, "\nnook COMMAND --help shows a command's options.\n");
+    char *oom = runtime_oom_support_summary();
+    fprintf(f, "\nOOM freeze (nook oom --help) on this host: %s\n", oom);
+    free(oom);
+    fprintf(f, "nook COMMAND --help shows a command's options.\n");
 }
 
 int usage_error(const char *cmd, const char *fmt, const char *arg)

@@ -483,8 +483,15 @@ int cmd_events(struct nook_globals *g, int argc, char **argv, struct nook_error 
         if (mfd >= 0)
             wait_memory_events(mfd, -1, 0); /* arm the notification */
         print_line(spec_event_stats_json(id, &s));
+        /* Stats once per interval; a memory.events change (which happens on
+         * every reclaim at the limit) only wakes us to look for OOM kills. */
+        struct timespec t;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        long long next = t.tv_sec * 1000LL + t.tv_nsec / 1000000 + interval;
         for (;;) {
-            wait_memory_events(mfd, feed.notify, interval);
+            clock_gettime(CLOCK_MONOTONIC, &t);
+            long long now = t.tv_sec * 1000LL + t.tv_nsec / 1000000;
+            wait_memory_events(mfd, feed.notify, next > now ? (long)(next - now) : 0);
             oom_feed_print(&feed, stdout);
             struct nook_error read_err;
             if (cgroup_read_stats(&cg, &s, &read_err) < 0)
@@ -494,7 +501,11 @@ int cmd_events(struct nook_globals *g, int argc, char **argv, struct nook_error 
             ooms = s.memory_oom_kill;
             if (container_status(&st) == NOOK_STATUS_STOPPED)
                 break;
-            print_line(spec_event_stats_json(id, &s));
+            clock_gettime(CLOCK_MONOTONIC, &t);
+            if (t.tv_sec * 1000LL + t.tv_nsec / 1000000 >= next) {
+                print_line(spec_event_stats_json(id, &s));
+                next += interval;
+            }
         }
         if (mfd >= 0)
             close(mfd);

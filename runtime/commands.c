@@ -351,9 +351,12 @@ int cmd_features(struct nook_globals *g, int argc, char **argv, struct nook_erro
     security_fill_features(&f);
     f.cgroup_v2 = true;
     f.version = NOOK_VERSION;
+    char *oom = runtime_oom_support_summary();
+    f.oom_freeze = oom;
     char *json = spec_features_json(&f);
     printf("%s\n", json);
     free(json);
+    free(oom);
     security_features_free(&f);
     return 0;
 }

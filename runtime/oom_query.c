@@ -32,6 +32,16 @@ char *runtime_oom_support_text(void)
         s.v1 ? "not in this build" : "no (no v1 memory controller)");
 }
 
+char *runtime_oom_support_summary(void)
+{
+    struct cgroup_oom_support s;
+    cgroup_oom_host_support(&s);
+    if (s.v2)
+        return xstrdup("cgroup v2 (root, rootless)");
+    return xasprintf("none on this host (%s%s)", s.summary,
+                     s.v1 ? ": cgroup v1 is not in this build" : "");
+}
+
 void runtime_oom_monitor_warn(const struct nook_state *st, struct runtime_warnings *w)
 {
     if (st->oom_monitor_pid <= 0 || oom_monitor_alive(st) ||

@@ -129,6 +129,9 @@ void runtime_oom_monitor_warn(const struct nook_state *st, struct runtime_warnin
 /* What this host supports, for `nook oom --help` (lines of text). Caller
  * frees. */
 char *runtime_oom_support_text(void);
+/* The same in one line for `features` ("cgroup v2 (root, rootless)", or
+ * "none on this host: ..."). Caller frees. */
+char *runtime_oom_support_summary(void);
 
 /* Log a line to --log (text or json) when set, else stderr when --debug. */
 void nook_log(const struct nook_globals *g, const char *level, const char *fmt, ...)

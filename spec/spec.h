@@ -424,6 +424,7 @@ struct spec_features {
     bool apparmor, selinux;
     bool cgroup_v1, cgroup_v2, cgroup_systemd, cgroup_rdma;
     const char *version; /* nook's version */
+    const char *oom_freeze; /* annotation org.nook.oom.freeze: where OOM freeze works here */
 };
 char *spec_features_json(const struct spec_features *f);
 

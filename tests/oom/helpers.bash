@@ -2,7 +2,7 @@
 # The OOM-freeze suite's helpers (tests/oom/*.bats): run natively (make
 # oom-test; the hybrid CI host), in the cgroup v2 VM and the v1 VM.
 #
-# Each test's container has a 32 MiB limit and /oomhog (tests/helpers/oomhog.c,
+# Each test's container has a 32 MiB limit and /oomhog (tests/helpers/static/oomhog.c,
 # static). Hogs run one after another in one container (a container start
 # costs ~2 s under TCG): the container's shell waits for /goN in its root,
 # which the test creates from the host, and writes the hog's output to /outN.
@@ -17,8 +17,8 @@ oom_setup() {
 	nook_setup
 	# Capabilities are not what this suite tests (as the VM suite).
 	cfg 'del(.process.capabilities.ambient)'
-	HOG=$(dirname "$NOOK")/helpers/oomhog
-	[ -x "$HOG" ] || HOG=$REPO_DIR/build/helpers/oomhog
+	HOG=$(dirname "$NOOK")/helpers/static/oomhog
+	[ -x "$HOG" ] || HOG=$REPO_DIR/build/helpers/static/oomhog
 	cp "$HOG" "$ROOTFS/oomhog"
 	cfg '.linux.resources.memory = {limit: $l} | .annotations["org.nook.oom"] = "freeze"' \
 		--argjson l "$LIMIT"
@@ -43,9 +43,19 @@ mem_event() {
 	awk -v k="$1" '$1 == k { print $2 }' "$(mem_cg)/memory.events"
 }
 
-# hog_loop N 'ARGS': the container runs N hogs, the i-th once /go<i> exists.
-hog_loop() {
-	set_cmd "i=1; while [ \$i -le $1 ]; do while [ ! -e /go\$i ]; do sleep 0.05; done; /oomhog $2 >/out\$i 2>&1; i=\$((i+1)); done; sleep 1000"
+# hog_shell: the container's shell runs /oomhog with the arguments written
+# to /go<i> in its root, for i = 1, 2, ..., once that file exists, and writes
+# the hog's output to /out<i>.
+hog_shell() {
+	set_cmd 'i=1; while :; do while [ ! -s /go$i ]; do sleep 0.1; done; /oomhog $(cat /go$i) >/out$i 2>&1; i=$((i+1)); done'
+	HOG_N=0
+}
+
+# go_hog 'ARGS': start the next hog.
+go_hog() {
+	HOG_N=$((HOG_N + 1))
+	echo "$1" >"$ROOTFS/go$HOG_N.new"
+	mv "$ROOTFS/go$HOG_N.new" "$ROOTFS/go$HOG_N"
 }
 
 # start_events: `nook events` in the background, into $EVENTS, once it runs.
@@ -66,9 +76,9 @@ snap() {
 	jq -r "$1" "$SNAP"
 }
 
-# wait_out I: hog i's output, once it has finished.
+# wait_out [I]: the output of hog I (default: the latest) once it finished.
 wait_out() {
-	local f=$ROOTFS/out$1 i
+	local f=$ROOTFS/out${1:-$HOG_N} i
 	for ((i = 0; i < ${2:-120} * 10; i++)); do
 		if grep -q "^oomhog: " "$f" 2>/dev/null; then
 			cat "$f"
@@ -76,7 +86,7 @@ wait_out() {
 		fi
 		sleep 0.1
 	done
-	echo "hog $1 did not finish: $(cat "$f" 2>/dev/null)" >&2
+	echo "hog did not finish: $(cat "$f" 2>/dev/null)" >&2
 	return 1
 }
 
@@ -96,39 +106,47 @@ wait_event() {
 	return 1
 }
 
-# Acceptance 1: RUNS incidents of one hog kind in one container, each frozen
-# with no kill and no byte over the limit, then raised and resumed to finish
-# with its data verified. Prints "frozen=N kills=N over=N verified=N".
-hog_runs() {
-	local runs=$1 args=$2 i frozen=0 over=0 verified=0
-	hog_loop "$runs" "$args"
-	create_ctr "$ID"
-	start_events
-	nook start "$ID"
-	for ((i = 1; i <= runs; i++)); do
-		nook update --memory 32M "$ID"
-		touch "$ROOTFS/go$i"
-		wait_frozen
-		[ "$(snap .limit)" = "$LIMIT" ]
-		[ "$(snap .events.oom_kill)" = 0 ]
-		[ "$(nook state "$ID" | jq -r .status)" = paused ]
-		frozen=$((frozen + 1))
-		# memory.peak cannot be reset on older kernels: after the first
-		# raise it holds that run's peak; usage must still be within.
-		if [ "$(snap .usage)" -gt "$LIMIT" ] || { [ "$i" = 1 ] && [ "$(snap .peak)" -gt "$LIMIT" ]; }; then
-			over=$((over + 1))
-		fi
-		nook update --memory 64M "$ID"
-		nook resume "$ID"
-		if wait_out "$i" | grep -q "^oomhog: verified"; then
-			verified=$((verified + 1))
-		fi
+# Acceptance 1, one incident: the next hog (ARGS) at the 32 MiB limit is
+# frozen with an oom-frozen snapshot, no OOM kill, usage (and, the first
+# time, the peak) within the limit; `update --memory 64M` + `resume` let it
+# finish with its data verified. Counts go to FROZEN OVER VERIFIED.
+incident_raise() {
+	nook update --memory 32M "$ID"
+	go_hog "$1"
+	wait_frozen
+	local first=0 check
+	[ "$FROZEN" != 0 ] || first=1
+	check=$(jq -r --argjson l "$LIMIT" --argjson first "$first" \
+		'[.limit == $l, .events.oom_kill == 0, (.processes | length) > 0,
+		  .usage <= $l and ($first == 0 or .peak <= $l)] | map(tostring) | join(" ")' "$SNAP")
+	[ "$(nook state "$ID" | jq -r .status)" = paused ]
+	FROZEN=$((FROZEN + 1))
+	[[ "$check" == "true true true "* ]]
+	[[ "$check" == *" true" ]] || OVER=$((OVER + 1))
+	OOMS=$(snap .events.oom)
+	nook update --memory 64M "$ID"
+	nook resume "$ID"
+	if wait_out | grep -q "^oomhog: verified"; then
+		VERIFIED=$((VERIFIED + 1))
+	fi
+}
+
+# hog_rounds N: N rounds of the four hogs (1 process, 4 processes, 4
+# threads, fork-heavy), each an incident_raise; prints the counts.
+hog_rounds() {
+	local r kind
+	FROZEN=0 OVER=0 VERIFIED=0
+	for ((r = 1; r <= $1; r++)); do
+		for kind in "proc 48" "procs 4 48" "threads 4 48" "forks 48"; do
+			incident_raise "$kind"
+		done
 	done
-	wait_event oom-resolved "$runs"
-	local kills
+	wait_event oom-resolved "$FROZEN"
+	local kills runs=$(($1 * 4))
 	kills=$(mem_event oom_kill)
-	echo "$args: frozen=$frozen kills=$kills over=$over verified=$verified runs=$runs"
-	[ "$frozen" = "$runs" ] && [ "$kills" = 0 ] && [ "$over" = 0 ] && [ "$verified" = "$runs" ]
+	echo "oom-freeze counts: runs=$runs frozen=$FROZEN kills=$kills over=$OVER verified=$VERIFIED oom-events=$OOMS"
+	echo "# oom-freeze counts: runs=$runs frozen=$FROZEN kills=$kills over=$OVER verified=$VERIFIED oom-events=$OOMS" >&3
+	[ "$FROZEN" = "$runs" ] && [ "$kills" = 0 ] && [ "$OVER" = 0 ] && [ "$VERIFIED" = "$runs" ]
 	[ "$(count_events oom-frozen)" = "$runs" ]
 	[ "$(grep -c '"action":"raise"' "$EVENTS")" = "$runs" ]
 }

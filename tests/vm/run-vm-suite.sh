@@ -3,6 +3,8 @@
 # tests/vm/bats/*.bats file in it, printing the TAP output and exiting with
 # bats' status. `make vm-test` calls it with NOOK set to the binary under test.
 #
+# The OOM-freeze suite (tests/oom) runs in the same boot.
+#
 # The C live cgroup tests (tests/unit/test_cgroup_live.c) run inside too, as
 # one of the bats tests, so their result counts in the TAP total: they are
 # built here first, in the build directory of $NOOK (or $BUILD).
@@ -36,6 +38,7 @@ status=0
 "$here/run-in-vm.sh" -t "${NOOK_VM_TIMEOUT:-1200}" \
     -e "NOOK_TEST_CGROUP_LIVE=$live" -e "NOOK_BUILD=$build" -e "VM_ROOTFS_CACHE=$cache" \
     sh -c 'cp -a "$VM_ROOTFS_CACHE" /tmp/rootfs-cache &&
-           NOOK_ROOTFS_CACHE=/tmp/rootfs-cache exec bats --tap "$0"' "$here/bats" || status=$?
+           NOOK_ROOTFS_CACHE=/tmp/rootfs-cache exec bats --tap "$0" "$1"' "$here/bats" \
+    "$worktree/tests/oom" || status=$?
 echo "run-vm-suite: cgroup v2 suite took $(( $(date +%s) - start ))s, exit status $status" >&2
 exit "$status"
