@@ -2,7 +2,7 @@
 #   make            build build/nook
 #   make demo       build and run a busybox container (README, first command)
 #   make test       everything CI checks (README, second command)
-#   make unit | bats | vm-test | check-asan | valgrind | bench
+#   make unit | bats | cgroup-test | vm-test | vm-test-v1 | check-asan | valgrind | bench
 # Set BUILD=dir to build elsewhere (parallel work trees), NOOK=path to test
 # another binary.
 
@@ -13,7 +13,7 @@ CFLAGS  ?= -O2 -g
 override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
            -MMD -MP
 CPPFLAGS += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ljansson -lseccomp -lcap)
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ljansson -lseccomp -lcap) -lm
 
 VERSION := 0.1.0
 CPPFLAGS += -DNOOK_VERSION='"$(VERSION)"'
@@ -33,7 +33,7 @@ HELPER_BINS += $(STATIC_HELPER_SRCS:tests/helpers/static/%.c=$(BUILD)/helpers/st
 NOOK ?= $(abspath $(BUILD)/nook)
 export NOOK
 
-.PHONY: all deps demo test unit bats vm-test check-asan valgrind bench clean oom-test oom-stress demo-oom
+.PHONY: all deps demo test unit bats cgroup-test vm-test vm-test-v1 check-asan valgrind bench clean oom-test oom-stress demo-oom
 
 all: $(BUILD)/nook $(HELPER_BINS)
 
@@ -93,8 +93,16 @@ unit: $(UNIT_BINS)
 bats: all
 	bats --tap tests/bats
 
+# The cgroup behaviour suite on this host's own kind of cgroups (the CI
+# machine: hybrid); the VMs run it on pure v2 and pure v1.
+cgroup-test: all
+	bats --tap tests/cgroup
+
 vm-test: vm-deps all
-	tests/vm/run-vm-suite.sh
+	tests/vm/run-vm-suite.sh v2
+
+vm-test-v1: vm-deps all
+	tests/vm/run-vm-suite.sh v1
 
 test: deps
 	tests/run-all.sh

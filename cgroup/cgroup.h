@@ -1,10 +1,17 @@
-/* cgroup: the container's cgroup v2 directory and everything done through it
- * (limits, device filter, freeze, kill, listing pids, stats).
+/* cgroup: the only way the rest of nook touches cgroups.
  *
- * The v2 mount is found from /proc/self/mountinfo (never assumed to be
- * /sys/fs/cgroup). On a hybrid host whose v2 hierarchy has no controllers
- * (the CI machine: /sys/fs/cgroup/unified), a container that asks for no
- * limits still gets a cgroup there, so freeze and kill work. */
+ * A container's cgroup is one directory per hierarchy, handled by the backend
+ * for the kind of host, chosen once from /proc/self/mountinfo (never by
+ * assuming /sys/fs/cgroup) when the cgroup is created and recorded in
+ * state.json with every path, so later commands never guess again:
+ *   v2      one cgroup2 hierarchy with the controllers;
+ *   v1      one hierarchy per controller set ("cpu,cpuacct", "memory",
+ *           "name=systemd", ...): the container gets a directory in each;
+ *   hybrid  v1 hierarchies for the limits, plus the cgroup2 one (on the CI
+ *           machine /sys/fs/cgroup/unified, without controllers) that tracks,
+ *           freezes and kills the container's processes.
+ * Backends live in cgroup/v2_*.c, cgroup/v1_*.c and cgroup/hybrid.c behind the
+ * ops table of cgroup/backend.h. */
 #ifndef NOOK_CGROUP_H
 #define NOOK_CGROUP_H
 
@@ -14,46 +21,141 @@
 
 #include "../spec/spec.h"
 
-struct nook_cgroup {
-    char *path; /* absolute path of the cgroup directory */
-    int dirfd;  /* O_PATH|O_DIRECTORY fd of it (usable for CLONE_INTO_CGROUP), or -1 */
+enum cgroup_kind { CGROUP_V2, CGROUP_V1, CGROUP_HYBRID };
+
+/* The container's directory in one v1 hierarchy. */
+struct cgroup_v1_dir {
+    char *controllers; /* the hierarchy's controller set: "cpu,cpuacct", "name=systemd" */
+    char *path;        /* absolute path of the container's directory in it */
+    int fd;            /* O_PATH|O_DIRECTORY of it, or -1 */
 };
 
+struct cgroup_ops;
+struct nook_cgroup {
+    const struct cgroup_ops *ops; /* the backend */
+    enum cgroup_kind kind;
+    char *path; /* the cgroup2 directory (v2, hybrid), NULL on pure v1 */
+    int dirfd;  /* O_PATH|O_DIRECTORY of path (usable for CLONE_INTO_CGROUP), or -1 */
+    struct cgroup_v1_dir *v1; /* v1, hybrid: every v1 hierarchy */
+    size_t n_v1;
+};
+
+/* The kind of cgroup host nook runs on, from /proc/self/mountinfo. */
+int cgroup_host_kind(enum cgroup_kind *kind, struct nook_error *err);
+const char *cgroup_kind_name(enum cgroup_kind kind); /* "v2", "v1", "hybrid" */
+
+/* What in the config needs the container's own cgroup: linux.cgroupsPath
+ * (that cgroup was asked for) or the JSON path of the first limit that writes
+ * something (values meaning "unset", like pids.limit 0 or -1 and cpu.shares
+ * 0, need nothing). NULL when nothing does (device rules do not count:
+ * without a cgroup an unprivileged user can only reach the device nodes it
+ * could reach anyway). Caller frees. */
+char *cgroup_needed_by(const struct spec *spec);
+
 /* Create the container's cgroup from linux.cgroupsPath (absolute, relative
- * under "nook/", default "/nook/<id>"), enabling the controllers the
- * resources need in every ancestor, and apply spec->resources. On error
- * nothing created is left behind. */
+ * under "nook/", default "/nook/<id>"; the same name in every hierarchy),
+ * enabling/filling what the resources need (v2 subtree_control, v1 cpuset
+ * cpus/mems from the parent), and apply spec->resources. A limit whose
+ * controller the host lacks is an error naming the field, the controller and
+ * how to enable it, before anything is made; on error nothing created is left
+ * behind. */
 int cgroup_create(const struct spec *spec, const char *id, struct nook_cgroup *cg,
                   struct nook_error *err);
-/* Open an existing container cgroup by its absolute path (from state.json). */
-int cgroup_open(const char *path, struct nook_cgroup *cg, struct nook_error *err);
+/* The directories cgroup_create would make, without making anything (fds
+ * -1): to record them (cgroup_record) before they exist, so an interrupted
+ * create can be cleaned up (cgroup_open skips directories that are absent). */
+int cgroup_plan(const struct spec *spec, const char *id, struct nook_cgroup *cg,
+                struct nook_error *err);
+/* Record the backend and every path in the state (cgroup_path: the directory
+ * that tracks the processes; cgroup_backend; cgroup_paths: "unified" or the v1
+ * controller set -> path). */
+void cgroup_record(const struct nook_cgroup *cg, struct nook_state *st);
+/* Open the cgroup recorded in st (no cgroup recorded: error with code ENOENT;
+ * a state from before backends were recorded is a v2 one at cgroup_path). */
+int cgroup_open(const struct nook_state *st, struct nook_cgroup *cg, struct nook_error *err);
 void cgroup_close(struct nook_cgroup *cg);
+/* In the container's init, before it runs anything of the container: close
+ * the directory fds (they are the host's) and keep nothing else. */
+void cgroup_close_fds(struct nook_cgroup *cg);
+/* The fd for clone3's CLONE_INTO_CGROUP, or -1 when a clone there would not
+ * be in all of the container's cgroups (v1): then cgroup_enter after. */
+int cgroup_clone_fd(const struct nook_cgroup *cg);
 
-/* Move pid into the cgroup (cgroup.procs). */
+/* Move pid into every one of the container's directories (cgroup.procs). */
 int cgroup_enter(const struct nook_cgroup *cg, pid_t pid, struct nook_error *err);
-/* Write resources (used at create and by `update`). */
+/* Write resources (`update`). */
 int cgroup_apply(const struct nook_cgroup *cg, const struct spec_resources *r,
                  struct nook_error *err);
 
-/* cgroup.freeze, waiting for "frozen 1"/"frozen 0" in cgroup.events with a
- * timeout; on a freeze timeout it thaws back and reports the error. */
+/* Freeze or thaw (v2/hybrid: cgroup.freeze; v1: freezer.state), waiting with
+ * a timeout for the kernel to finish; on a freeze timeout it thaws back and
+ * reports the error. */
 int cgroup_freeze(const struct nook_cgroup *cg, bool frozen, struct nook_error *err);
 int cgroup_is_frozen(const struct nook_cgroup *cg, bool *frozen, struct nook_error *err);
-/* Send sig to every process in the cgroup (and its descendants). */
+/* Send sig to every process in the cgroup (and its descendants), frozen
+ * meanwhile so none forks past it. */
 int cgroup_signal_all(const struct nook_cgroup *cg, int sig, struct nook_error *err);
-/* cgroup.kill (falls back to SIGKILL of every pid where cgroup.kill is absent). */
+/* Kill every process (cgroup.kill, or freeze + SIGKILL + thaw). */
 int cgroup_kill(const struct nook_cgroup *cg, struct nook_error *err);
 /* The pids in the cgroup and its descendants. Caller frees *pids. */
 int cgroup_pids(const struct nook_cgroup *cg, pid_t **pids, size_t *n, struct nook_error *err);
-/* Remove the cgroup (it must be empty: kill first); retries briefly on EBUSY
- * while the kernel finishes reaping. Also removes the "nook" parent if it was
- * created by nook and is now empty. Closes cg. */
+/* Remove the container's directory in every hierarchy (it must be empty:
+ * kill first; retries briefly on EBUSY while the kernel finishes reaping),
+ * and the parents nook created that are now empty. Closes cg. */
 int cgroup_destroy(struct nook_cgroup *cg, struct nook_error *err);
 
-/* ---- the pieces below are exposed for `update`, `events` and unit tests ---- */
+/* What `events` reports (fields whose controller the cgroup lacks stay 0
+ * with has_* false). Limits read "max" are UINT64_MAX. */
+int cgroup_read_stats(const struct nook_cgroup *cg, struct nook_stats *s,
+                      struct nook_error *err);
 
-/* The mount point of the cgroup v2 hierarchy: the first "cgroup2" mount of
- * the hierarchy's root in /proc/self/mountinfo (or in the given text). */
+/* The container's memory cgroup directory (v2: the cgroup; v1/hybrid: its
+ * directory in the memory hierarchy), -1/NULL when it has none. For the
+ * OOM-freeze monitor, with its OOM watch and cgroup_freeze. */
+int cgroup_memory_fd(const struct nook_cgroup *cg);
+const char *cgroup_memory_path(const struct nook_cgroup *cg);
+
+/* Being told of OOM kills: fd polls readable (POLLIN) or POLLPRI when the
+ * memory cgroup's OOM state changes (v2: memory.events; v1: an eventfd
+ * registered on memory.oom_control, as runc does). */
+struct cgroup_oom_events {
+    int fd;       /* poll it for `events` */
+    short events; /* POLLPRI (v2) or POLLIN (v1) */
+    int ctl_fd;   /* v1: memory.oom_control, kept open while registered; else -1 */
+    uint64_t seen;  /* OOM events counted so far */
+    uint64_t fired; /* v1: eventfd notifications while the cgroup existed */
+};
+int cgroup_oom_events_open(const struct nook_cgroup *cg, struct cgroup_oom_events *w,
+                          struct nook_error *err);
+/* Wait up to timeout_ms (0: just look) and say how many OOM events happened
+ * since the last call (or since open). */
+int cgroup_oom_events_wait(const struct nook_cgroup *cg, struct cgroup_oom_events *w,
+                          int timeout_ms, uint64_t *new_ooms, struct nook_error *err);
+void cgroup_oom_events_close(struct cgroup_oom_events *w);
+
+/* ---- the pieces below are exposed for unit tests ---- */
+
+/* One mounted hierarchy, from mountinfo (only mounts of a hierarchy's root). */
+struct cgroup_mount {
+    char *mountpoint;
+    char *controllers; /* v1: superoptions' controllers + "name=..." joined by ','; v2: NULL */
+    bool v2;
+};
+struct cgroup_host {
+    enum cgroup_kind kind;
+    struct cgroup_mount *m;
+    size_t n;
+    const struct cgroup_mount *v2; /* the cgroup2 mount, or NULL */
+};
+int cgroup_host_from_mountinfo(const char *mountinfo, struct cgroup_host *h,
+                               struct nook_error *err);
+int cgroup_host_read(struct cgroup_host *h, struct nook_error *err);
+void cgroup_host_free(struct cgroup_host *h);
+/* The v1 mount holding controller ("cpu" is in "cpu,cpuacct"), or NULL. */
+const struct cgroup_mount *cgroup_host_v1_find(const struct cgroup_host *h, const char *controller);
+
+/* The mount point of the cgroup v2 hierarchy (the first cgroup2 mount of its
+ * root), or an error saying how to mount one. */
 int cgroup_v2_mount(char **mountpoint, struct nook_error *err);
 int cgroup_v2_mount_from_mountinfo(const char *mountinfo, char **mountpoint,
                                    struct nook_error *err);
@@ -72,11 +174,14 @@ uint64_t cgroup_blkio_weight_to_io_weight(uint64_t weight); /* 0 = unset; [10, 1
 int cgroup_memory_swap_max(int64_t swap, int64_t limit, int64_t *out, bool *set,
                            struct nook_error *err);
 
-/* One file to write in the container's cgroup. */
+/* One file to write in the container's cgroup (v1: in the hierarchy of the
+ * file's controller prefix). */
 struct cgroup_write {
-    char *file;      /* "memory.max" */
+    char *file;      /* "memory.max", "memory.limit_in_bytes" */
     char *value;     /* "1048576" */
     char *json_path; /* "linux.resources.memory.limit", for errors */
+    bool if_present; /* a default value ("max", -1): written only where the
+                      * controller's file exists, never requires the controller */
 };
 struct cgroup_writes {
     struct cgroup_write *v;
@@ -87,35 +192,36 @@ struct cgroup_writes {
  * IO weights are written there unconverted, as runc does. */
 int cgroup_plan_writes(const struct spec_resources *r, bool bfq, struct cgroup_writes *w,
                        struct nook_error *err);
+/* Facts of the v1 host the plan depends on. */
+struct cgroup_v1_facts {
+    bool memsw;        /* swap accounting: memory.memsw.* exist */
+    bool blkio_bfq;    /* blkio.bfq.weight instead of blkio.weight */
+    int64_t cur_memory_limit; /* memory.limit_in_bytes now (update): orders limit vs memsw */
+};
+/* What linux.resources means in cgroup v1 files, in the order to write them;
+ * the device rules (all of them, as cgroup_device_rules makes them) become
+ * devices.deny "a" and then one devices.allow/deny per rule. */
+int cgroup_v1_plan_writes(const struct spec_resources *r, const struct cgroup_v1_facts *f,
+                          const struct spec_device_rule *rules, size_t n_rules,
+                          struct cgroup_writes *w, struct nook_error *err);
 void cgroup_writes_free(struct cgroup_writes *w);
-/* The controller a cgroup file belongs to ("memory" for "memory.max"), or
- * NULL for core files (cgroup.*) and unknown prefixes. */
+/* The controller a cgroup file belongs to ("memory" for "memory.max",
+ * "net_cls" for "net_cls.classid"), or NULL for core files (cgroup.*) and
+ * unknown prefixes. */
 const char *cgroup_file_controller(const char *file);
 
-/* The device rules the filter enforces: linux.resources.devices, then an
- * allow rule for every linux.devices node, then runc's default allowed
- * devices (null, zero, full, random, urandom, tty, ptmx, pts/N, net/tun and
- * mknod of anything), so a container always has its /dev basics. Caller frees. */
+/* The device rules a container gets: linux.resources.devices, then an allow
+ * rule for every linux.devices node, then runc's default allowed devices
+ * (null, zero, full, random, urandom, tty, ptmx, pts/N, net/tun and mknod of
+ * anything), so a container always has its /dev basics. Caller frees. */
 void cgroup_device_rules(const struct spec_device_rule *rules, size_t n,
                          const struct spec_device *nodes, size_t n_nodes,
                          struct spec_device_rule **out, size_t *n_out);
-/* The BPF_PROG_TYPE_CGROUP_DEVICE program for rules: default deny, later
- * rules win (per access bit: a request is allowed when each of its r/w/m bits
- * is allowed by the last rule matching the device that names that bit).
- * Caller frees *insns. */
+/* The BPF_PROG_TYPE_CGROUP_DEVICE program for rules (v2): default deny,
+ * later rules win (per access bit). Caller frees *insns. */
 struct bpf_insn;
 void cgroup_device_program(const struct spec_device_rule *rules, size_t n,
                            struct bpf_insn **insns, size_t *n_insns);
-/* Load the program for rules and attach it to the cgroup, replacing a
- * program nook attached before. */
-int cgroup_apply_devices(const struct nook_cgroup *cg, const struct spec_device_rule *rules,
-                         size_t n, struct nook_error *err);
-
-/* What `events` reports, read from cpu.stat, memory.*, pids.* (fields whose
- * controller is not enabled stay 0 with has_* false). Limits read "max" are
- * UINT64_MAX. */
-int cgroup_read_stats(const struct nook_cgroup *cg, struct nook_stats *s,
-                      struct nook_error *err);
 
 /* ---- OOM freeze (oom.c, oom_v2.c): the kernel side of org.nook.oom=freeze.
  * The monitor (runtime/oom_monitor.c) polls the watch's fd, asks whether an
@@ -145,7 +251,6 @@ int cgroup_oom_v2_set_limit(const struct nook_cgroup *cg, bool rootless, uint64_
 struct cgroup_oom_watch {
     enum cgroup_oom_mechanism mech;
     int fd;        /* poll for POLLPRI|POLLIN: something changed */
-    int mem_dirfd; /* a separate memory cgroup directory, or -1 */
     uint64_t seen; /* the trigger counter's value already handled */
 };
 /* Start watching (the current counters count as handled). */

@@ -2,44 +2,7 @@
  * formulas runc and crun use so a config means the same under each runtime. */
 #include "cgroup.h"
 
-#define LN2 0.693147180559945309417232121458
-#define LN10 2.302585092994045684017999968530
-
-/* Natural log of x > 0: x = m * 2^k with m in [1, 2), then
- * ln(m) = 2 atanh((m-1)/(m+1)), whose series converges fast for t <= 1/3.
- * (Own implementation: the build does not link libm.) */
-static double ln_pos(double x)
-{
-    int k = 0;
-    while (x >= 2.0) {
-        x /= 2.0;
-        k++;
-    }
-    while (x < 1.0) {
-        x *= 2.0;
-        k--;
-    }
-    double t = (x - 1.0) / (x + 1.0), t2 = t * t, term = t, sum = 0.0;
-    for (int i = 1; i < 80; i += 2) {
-        sum += term / i;
-        term *= t2;
-    }
-    return k * LN2 + 2.0 * sum;
-}
-
-/* e^y for y >= 0: y = n ln2 + r with r in [0, ln2), Taylor series for e^r. */
-static double exp_pos(double y)
-{
-    int n = (int)(y / LN2);
-    double r = y - n * LN2, term = 1.0, sum = 1.0;
-    for (int i = 1; i < 30; i++) {
-        term *= r / i;
-        sum += term;
-    }
-    while (n-- > 0)
-        sum *= 2.0;
-    return sum;
-}
+#include <math.h>
 
 /* runc >= 1.3.1 / crun >= 1.23 (opencontainers/cgroups): a quadratic in
  * log2(shares) that maps the v1 range [2, 262144] onto [1, 10000] and the
@@ -54,11 +17,11 @@ uint64_t cgroup_cpu_shares_to_weight(uint64_t shares)
         return 1;
     if (shares >= 262144)
         return 10000;
-    double l = ln_pos((double)shares) / LN2;
+    double l = log2((double)shares);
     double exponent = (l * l + 125.0 * l) / 612.0 - 7.0 / 34.0;
-    double v = exp_pos(exponent * LN10);
+    double v = pow(10.0, exponent);
     /* The result is an exact integer only for 1024 (exponent 2); elsewhere it
-     * is at least 3e-6 away from one, far above this series' error, so a tiny
+     * is at least 3e-6 away from one, far above libm's rounding error, so a tiny
      * slack keeps 100.0000000000001 from rounding up to 101. */
     v -= 1e-9;
     uint64_t w = (uint64_t)v;

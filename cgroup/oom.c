@@ -1,7 +1,7 @@
 /* OOM freeze: the kernel mechanism behind one interface; the per-hierarchy
  * details are in oom_v2.c (and the v1 one in oom_v1.c). */
 #include "cgroup.h"
-#include "internal.h"
+#include "oom_backend.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,10 +18,14 @@ const char *const cgroup_oom_mechanism_names[CGROUP_OOM_MECHANISMS] = {
 int cgroup_oom_mechanism_for(const struct nook_cgroup *cg, bool privileged,
                              enum cgroup_oom_mechanism *m, struct nook_error *err)
 {
-    if (faccessat(cg->dirfd, "memory.events", F_OK, 0) == 0) {
+    int mem = cgroup_memory_fd(cg);
+    if (cg->kind == CGROUP_V2 && mem >= 0 && faccessat(mem, "memory.events", F_OK, 0) == 0) {
         *m = privileged ? CGROUP_OOM_V2 : CGROUP_OOM_V2_ROOTLESS;
         return 0;
     }
+    if (cg->kind != CGROUP_V2)
+        return nook_error_set(err, 0, "OOM freeze on a cgroup %s host is not in this build",
+                              cgroup_kind_name(cg->kind));
     return nook_error_set(err, 0, "OOM freeze needs the memory controller in the container's "
                           "cgroup %s, which has none", cg->path);
 }
@@ -31,7 +35,7 @@ int cgroup_oom_open(const struct nook_cgroup *cg, enum cgroup_oom_mechanism m,
 {
     memset(w, 0, sizeof *w);
     w->mech = m;
-    w->fd = w->mem_dirfd = -1;
+    w->fd = -1;
     if (cg_oom_v2_open(cg, w, err) < 0) {
         cgroup_oom_close(w);
         return nook_error_wrap(err, "watch for OOM");
@@ -64,9 +68,7 @@ void cgroup_oom_close(struct cgroup_oom_watch *w)
 {
     if (w->fd >= 0)
         close(w->fd);
-    if (w->mem_dirfd >= 0)
-        close(w->mem_dirfd);
-    w->fd = w->mem_dirfd = -1;
+    w->fd = -1;
 }
 
 /* Whether /proc/cgroups binds memory to a v1 hierarchy (hierarchy id != 0). */

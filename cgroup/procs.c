@@ -1,6 +1,6 @@
-/* The processes of a cgroup tree: listing, signalling, killing. */
-#include "cgroup.h"
-#include "internal.h"
+/* The processes of a cgroup tree (v1 or v2: both have cgroup.procs): listing
+ * and signalling them. */
+#include "backend.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -65,13 +65,13 @@ static int collect(int dirfd, const char *path, struct pidv *p, struct nook_erro
     return r;
 }
 
-int cgroup_pids(const struct nook_cgroup *cg, pid_t **pids, size_t *n, struct nook_error *err)
+int cg_tree_pids(int dirfd, const char *path, pid_t **pids, size_t *n, struct nook_error *err)
 {
     struct pidv p = {NULL, 0};
-    int fd = openat(cg->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
-        return nook_error_sys(err, "open %s", cg->path);
-    if (collect(fd, cg->path, &p, err) < 0) {
+        return nook_error_sys(err, "open %s", path);
+    if (collect(fd, path, &p, err) < 0) {
         free(p.v);
         return -1;
     }
@@ -80,11 +80,11 @@ int cgroup_pids(const struct nook_cgroup *cg, pid_t **pids, size_t *n, struct no
     return 0;
 }
 
-static int signal_pids(const struct nook_cgroup *cg, int sig, struct nook_error *err)
+int cg_tree_signal(int dirfd, const char *path, int sig, struct nook_error *err)
 {
     pid_t *pids;
     size_t n;
-    if (cgroup_pids(cg, &pids, &n, err) < 0)
+    if (cg_tree_pids(dirfd, path, &pids, &n, err) < 0)
         return -1;
     int r = 0;
     for (size_t i = 0; i < n && r == 0; i++)
@@ -92,56 +92,4 @@ static int signal_pids(const struct nook_cgroup *cg, int sig, struct nook_error 
             r = nook_error_sys(err, "signal %d to pid %d", sig, (int)pids[i]);
     free(pids);
     return r;
-}
-
-/* Like runc: freeze first so no process forks a child past the signal, then
- * thaw (unless the container was paused already: it stays paused). */
-int cgroup_signal_all(const struct nook_cgroup *cg, int sig, struct nook_error *err)
-{
-    if (sig == SIGKILL)
-        return cgroup_kill(cg, err);
-    bool was_frozen = false;
-    bool froze = false;
-    if (faccessat(cg->dirfd, "cgroup.freeze", F_OK, 0) == 0) {
-        if (cgroup_is_frozen(cg, &was_frozen, err) < 0)
-            return -1;
-        if (!was_frozen) {
-            if (cgroup_freeze(cg, true, err) < 0)
-                return -1;
-            froze = true;
-        }
-    }
-    int r = signal_pids(cg, sig, err);
-    if (froze) {
-        struct nook_error thaw_err;
-        if (cgroup_freeze(cg, false, &thaw_err) < 0 && r == 0) {
-            *err = thaw_err;
-            r = -1;
-        }
-    }
-    if (r < 0)
-        return nook_error_wrap(err, "signal the processes of cgroup %s", cg->path);
-    return 0;
-}
-
-int cgroup_kill(const struct nook_cgroup *cg, struct nook_error *err)
-{
-    if (write_string_at(cg->dirfd, "cgroup.kill", "1", err) == 0)
-        return 0;
-    if (err->code != ENOENT)
-        return nook_error_wrap(err, "kill cgroup %s", cg->path);
-    /* Before Linux 5.14: freeze, SIGKILL everything, thaw (frozen tasks die
-     * on thaw; none can fork in between). */
-    bool froze = cgroup_freeze(cg, true, err) == 0;
-    int r = signal_pids(cg, SIGKILL, err);
-    if (froze) {
-        struct nook_error thaw_err;
-        if (cgroup_freeze(cg, false, &thaw_err) < 0 && r == 0) {
-            *err = thaw_err;
-            r = -1;
-        }
-    }
-    if (r < 0)
-        return nook_error_wrap(err, "kill cgroup %s", cg->path);
-    return 0;
 }

@@ -32,7 +32,7 @@ static int load_with_cgroup(struct nook_globals *g, const char *id, unsigned all
         r = nook_error_set(err, 0, "%s: container is %s", what, nook_status_names[c->st.status]);
     else if (!c->st.cgroup_path)
         r = nook_error_set(err, 0, "%s: container has no cgroup of its own", what);
-    else if (cgroup_open(c->st.cgroup_path, cg, err) < 0)
+    else if (cgroup_open(&c->st, cg, err) < 0)
         r = nook_error_wrap(err, "%s", what);
     if (r < 0)
         container_release(c);
@@ -420,23 +420,21 @@ static void print_line(char *json)
     free(json);
 }
 
-/* Wait up to ms for memory.events to change (kernfs signals POLLPRI), so an
- * OOM kill is reported at once rather than at the next tick, or for the OOM
- * monitor's feed (POLLIN) to have a line. Reading the file again re-arms the
- * notification. */
-static void wait_memory_events(int fd, int feed, long ms)
+/* Wait up to ms for an OOM event (reported at once rather than at the next
+ * tick) or a line of the OOM monitor's feed (POLLIN); then say how many OOM
+ * events came. Without a memory cgroup or feed, just sleep. */
+static int wait_oom_events(const struct nook_cgroup *cg, struct cgroup_oom_events *w, bool have,
+                           int feed, long ms, uint64_t *ooms, struct nook_error *err)
 {
-    struct pollfd p[2] = {{.fd = fd, .events = POLLPRI}, {.fd = feed, .events = POLLIN}};
-    int n = fd < 0 && feed < 0 ? -1 : poll(p, 2, (int)ms);
-    if (n > 0) {
-        char buf[256];
-        if (fd >= 0)
-            (void)!pread(fd, buf, sizeof buf, 0);
-    } else if (n < 0) {
-        struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-        while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-            ;
-    }
+    *ooms = 0;
+    struct pollfd p[2] = {{.fd = have ? w->fd : -1, .events = have ? w->events : 0},
+                          {.fd = feed, .events = POLLIN}};
+    if ((have || feed >= 0) && poll(p, 2, (int)ms) >= 0)
+        return have ? cgroup_oom_events_wait(cg, w, 0, ooms, err) : 0;
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+        ;
+    return 0;
 }
 
 int cmd_events(struct nook_globals *g, int argc, char **argv, struct nook_error *err)
@@ -476,12 +474,11 @@ int cmd_events(struct nook_globals *g, int argc, char **argv, struct nook_error 
     if (r == 0 && stats_once) {
         print_line(spec_event_stats_json(id, &s));
     } else if (r == 0) {
-        uint64_t ooms = s.memory_oom_kill;
-        int mfd = openat(cg.dirfd, "memory.events", O_RDONLY | O_CLOEXEC);
+        struct cgroup_oom_events w;
+        struct nook_error oom_err;
+        bool have_oom = cgroup_oom_events_open(&cg, &w, &oom_err) == 0;
         struct oom_feed feed;
         oom_feed_open(c_dir, &feed);
-        if (mfd >= 0)
-            wait_memory_events(mfd, -1, 0); /* arm the notification */
         print_line(spec_event_stats_json(id, &s));
         /* Stats once per interval; a memory.events change (which happens on
          * every reclaim at the limit) only wakes us to look for OOM kills. */
@@ -491,14 +488,17 @@ int cmd_events(struct nook_globals *g, int argc, char **argv, struct nook_error 
         for (;;) {
             clock_gettime(CLOCK_MONOTONIC, &t);
             long long now = t.tv_sec * 1000LL + t.tv_nsec / 1000000;
-            wait_memory_events(mfd, feed.notify, next > now ? (long)(next - now) : 0);
-            oom_feed_print(&feed, stdout);
+            uint64_t ooms;
             struct nook_error read_err;
-            if (cgroup_read_stats(&cg, &s, &read_err) < 0)
-                break; /* the cgroup went away with the container */
-            if (s.memory_oom_kill > ooms)
+            /* An error: the cgroup went away with the container. */
+            if (wait_oom_events(&cg, &w, have_oom, feed.notify, next > now ? (long)(next - now) : 0,
+                                &ooms, &read_err) < 0)
+                break;
+            oom_feed_print(&feed, stdout);
+            for (uint64_t i = 0; i < ooms; i++)
                 print_line(spec_event_json("oom", id));
-            ooms = s.memory_oom_kill;
+            if (cgroup_read_stats(&cg, &s, &read_err) < 0)
+                break;
             if (container_status(&st) == NOOK_STATUS_STOPPED)
                 break;
             clock_gettime(CLOCK_MONOTONIC, &t);
@@ -507,8 +507,8 @@ int cmd_events(struct nook_globals *g, int argc, char **argv, struct nook_error 
                 next += interval;
             }
         }
-        if (mfd >= 0)
-            close(mfd);
+        if (have_oom)
+            cgroup_oom_events_close(&w);
         oom_feed_print(&feed, stdout);
         oom_feed_close(&feed);
     }

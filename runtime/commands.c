@@ -349,6 +349,7 @@ int cmd_features(struct nook_globals *g, int argc, char **argv, struct nook_erro
         return usage_error("features", "features: unexpected argument \"%s\"", argv[optind]);
     struct spec_features f = {0};
     security_fill_features(&f);
+    f.cgroup_v1 = true; /* cgroup/ has a v1, a v2 and a hybrid backend */
     f.cgroup_v2 = true;
     f.version = NOOK_VERSION;
     char *oom = runtime_oom_support_summary();

@@ -96,7 +96,8 @@ static void fill_state(struct create_ctx *x)
     st->rootfs = xstrdup(x->plan.overlay ? x->plan.mountpoint : x->plan.root);
     st->created = now_rfc3339();
     st->owner = geteuid();
-    st->cgroup_path = x->have_cg && x->cg.path ? xstrdup(x->cg.path) : NULL;
+    if (x->have_cg)
+        cgroup_record(&x->cg, st);
     st->overlay = x->plan.overlay;
     st->overlay_volatile = x->plan.overlay_volatile;
     st->overlay_work = x->plan.work ? xstrdup(x->plan.work) : NULL;
@@ -171,9 +172,9 @@ static pid_t clone_child(struct create_ctx *x, unsigned long flags, bool *in_cgr
     memset(&args, 0, sizeof args);
     args.flags = flags;
     args.exit_signal = SIGCHLD;
-    if (x->have_cg && x->cg.dirfd >= 0) {
+    if (x->have_cg && cgroup_clone_fd(&x->cg) >= 0) {
         args.flags |= CLONE_INTO_CGROUP;
-        args.cgroup = (unsigned long long)x->cg.dirfd;
+        args.cgroup = (unsigned long long)cgroup_clone_fd(&x->cg);
     }
     pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof args);
     if (pid >= 0) {
@@ -200,6 +201,13 @@ static int start_child(struct create_ctx *x, struct nook_error *err)
     if (enter_namespaces_for_child(x, err) < 0)
         return -1;
     unsigned long flags = x->slow_path ? 0 : (unsigned long)ns_new_flags(x->spec) & ~(unsigned long)CLONE_NEWTIME;
+    /* A cgroup namespace is rooted where its creator is: where the clone
+     * cannot land in all of the container's cgroups (v1, hybrid), the init
+     * makes it once nook has moved it there. */
+    x->late_cgroupns = x->have_cg && cgroup_clone_fd(&x->cg) < 0 &&
+                       (ns_new_flags(x->spec) & CLONE_NEWCGROUP);
+    if (x->late_cgroupns)
+        flags &= ~(unsigned long)CLONE_NEWCGROUP;
     bool in_cgroup = false;
     pid_t pid = clone_child(x, flags, &in_cgroup);
     if (pid == 0) {
@@ -243,6 +251,10 @@ static int serve_child(struct create_ctx *x, struct created *out, struct nook_er
                                              &x->oom_restore_adj, err) < 0)
                 return -1;
             if (x->new_userns && !x->slow_path && ns_write_id_maps(sender, x->spec, err) < 0)
+                return -1;
+            /* The real init (forked by the child on the slow path) is in
+             * every one of the container's cgroups before it goes on. */
+            if (x->have_cg && x->slow_path && cgroup_enter(&x->cg, sender, err) < 0)
                 return -1;
             if (reply(x, SYNC_GO, sender, err) < 0)
                 return -1;
@@ -342,23 +354,6 @@ static void free_ctx(struct create_ctx *x)
     free(x->dir);
 }
 
-/* What in the config needs the container's own cgroup: linux.cgroupsPath
- * (that cgroup was asked for) or the JSON path of the first limit. NULL when
- * nothing does (device rules do not count: without a cgroup an unprivileged
- * user can only reach the device nodes it could reach anyway). Caller frees. */
-static char *cgroup_needed_by(const struct spec *s)
-{
-    if (s->cgroups_path)
-        return xstrdup("linux.cgroupsPath");
-    struct cgroup_writes w = {NULL, 0};
-    struct nook_error ignored;
-    if (!s->has_resources || cgroup_plan_writes(&s->resources, false, &w, &ignored) < 0)
-        return NULL;
-    char *what = w.n > 0 ? xstrdup(w.v[0].json_path) : NULL;
-    cgroup_writes_free(&w);
-    return what;
-}
-
 /* An unprivileged user may not create cgroups where none was delegated to
  * it. As runc does rootless without systemd, a container that asks for no
  * limits and no cgroupsPath then runs in nook's own cgroup (`kill --all`
@@ -379,7 +374,7 @@ static int create_cgroup(struct create_ctx *x, struct nook_error *err)
         return 0;
     }
     nook_error_wrap(err, "%s needs a cgroup for the container, and uid %u may not create "
-                    "one (delegate a cgroup v2 subtree to it, or run as root)",
+                    "one (delegate a cgroup subtree to it, or run as root)",
                     needed, (unsigned)geteuid());
     free(needed);
     return -1;

@@ -323,7 +323,7 @@ static int run_exec(struct exec_ctx *x, const sigset_t *set, struct nook_error *
     struct nook_cgroup cg;
     int r = 0;
     if (x->c->st.cgroup_path) {
-        r = cgroup_open(x->c->st.cgroup_path, &cg, err);
+        r = cgroup_open(&x->c->st, &cg, err);
         if (r == 0) {
             r = cgroup_enter(&cg, pid, err);
             cgroup_close(&cg);

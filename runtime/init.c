@@ -79,7 +79,7 @@ static int make_namespaces_after_join(struct create_ctx *x, struct nook_error *e
             set_dumpable(false, err) < 0)
             return -1;
     }
-    int rest = flags & ~(CLONE_NEWUSER | CLONE_NEWPID);
+    int rest = flags & ~(CLONE_NEWUSER | CLONE_NEWPID | (x->late_cgroupns ? CLONE_NEWCGROUP : 0));
     if (rest && unshare(rest) < 0)
         return nook_error_sys(err, "unshare namespaces");
     if (flags & CLONE_NEWPID) {
@@ -92,6 +92,26 @@ static int make_namespaces_after_join(struct create_ctx *x, struct nook_error *e
             _exit(0); /* nook (our subreaper) takes the init over */
     }
     return 0;
+}
+
+/* On a v1 or hybrid host a "cgroup" mount shows the container's own cgroup
+ * directories, named as hosts mount them ("name=systemd" is "systemd", the
+ * cgroup2 one "unified"). */
+static size_t cgroup_dirs_for_mount(const struct create_ctx *x, struct rootfs_cgroup_dir *out,
+                                    size_t max)
+{
+    size_t n = 0;
+    if (!x->have_cg || x->cg.kind == CGROUP_V2)
+        return 0;
+    for (size_t i = 0; i < x->cg.n_v1 && n < max; i++) {
+        const char *name = x->cg.v1[i].controllers;
+        if (strncmp(name, "name=", 5) == 0)
+            name += 5;
+        out[n++] = (struct rootfs_cgroup_dir){name, x->cg.v1[i].path};
+    }
+    if (x->cg.path && n < max)
+        out[n++] = (struct rootfs_cgroup_dir){"unified", x->cg.path};
+    return n;
 }
 
 /* In a new user namespace, become its root (the process is unmapped until
@@ -255,12 +275,10 @@ _Noreturn void init_main(struct create_ctx *x)
     /* Our copy of the lock fd would keep the container locked after create. */
     close(x->lock_fd);
     x->lock_fd = -1;
-    /* The cgroup directory is the host's: an fd of it left open could be
+    /* The cgroup directories are the host's: an fd of one left open could be
      * process.cwd "/proc/self/fd/N", outside the root (CVE-2024-21626). */
-    if (x->have_cg && x->cg.dirfd >= 0) {
-        close(x->cg.dirfd);
-        x->cg.dirfd = -1;
-    }
+    if (x->have_cg)
+        cgroup_close_fds(&x->cg);
     /* Through the host's /proc, before any namespace is joined (so nothing
      * the container controls can be mounted over it, CVE-2025-52881) and
      * while our own /proc files are still ours to write (see set_dumpable). */
@@ -273,6 +291,11 @@ _Noreturn void init_main(struct create_ctx *x)
     if (ask(x, SYNC_HELLO, SYNC_GO, &host_pid, &err) < 0)
         fail(x, &err);
     x->st.pid = host_pid;
+    /* Now in the container's cgroups: a new cgroup namespace is rooted there. */
+    if (x->late_cgroupns && unshare(CLONE_NEWCGROUP) < 0) {
+        nook_error_sys(&err, "unshare cgroup namespace");
+        fail(x, &err);
+    }
     /* Nothing of the container exists before we report "created" (nook exec
      * needs that state) unless a namespace was joined: there we became
      * non-dumpable at once. Until here the new time namespace's offsets
@@ -287,6 +310,9 @@ _Noreturn void init_main(struct create_ctx *x)
 
     struct rootfs_opts ro = {.userns = x->new_userns || x->joined_userns,
                              .no_pivot = x->o->no_pivot};
+    struct rootfs_cgroup_dir cgdirs[32];
+    ro.n_cgroups = cgroup_dirs_for_mount(x, cgdirs, sizeof cgdirs / sizeof cgdirs[0]);
+    ro.cgroups = cgdirs;
     if (ns_set_hostname(x->spec, &err) < 0 || rootfs_mount(x->spec, &x->plan, &ro, &err) < 0 ||
         run_create_hooks(x, &err) < 0 || rootfs_pivot(x->spec, &x->plan, &ro, &err) < 0 || make_cwd(&x->spec->process, &err) < 0 ||
         ns_apply_sysctl(x->spec, &err) < 0 || set_personality(x->spec, &err) < 0 ||

@@ -145,9 +145,9 @@ int console_proxy(int master, int stop_fd, struct nook_error *err);
 
 /* ---- the end of a container process's setup (runtime/finish.c) ---- */
 
-/* Where under --root the compiled seccomp programs are kept (a name no
- * container id can clash with: list skips dot names). */
-#define SECCOMP_CACHE_DIR ".seccomp-cache"
+/* Where under --root the compiled seccomp programs are kept: '~' is not
+ * allowed in container ids, so no container can have this name. */
+#define SECCOMP_CACHE_DIR "seccomp~cache"
 
 struct security_seccomp_prog; /* security/security.h */
 

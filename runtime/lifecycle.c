@@ -109,7 +109,7 @@ int container_kill_all(struct container *c, struct nook_error *err)
     int r = 0;
     if (c->st.cgroup_path) {
         struct nook_cgroup cg;
-        if (cgroup_open(c->st.cgroup_path, &cg, err) == 0) {
+        if (cgroup_open(&c->st, &cg, err) == 0) {
             r = cgroup_kill(&cg, err);
             cgroup_close(&cg);
         } else if (err->code != ENOENT) {
@@ -136,7 +136,7 @@ int container_destroy(struct container *c, struct runtime_warnings *w, struct no
     bool have_spec = container_load_spec(c, &spec, err) == 0;
     if (c->st.cgroup_path) {
         struct nook_cgroup cg;
-        if (cgroup_open(c->st.cgroup_path, &cg, err) == 0) {
+        if (cgroup_open(&c->st, &cg, err) == 0) {
             if (cgroup_destroy(&cg, err) < 0) {
                 if (have_spec)
                     spec_free(&spec);

@@ -415,8 +415,11 @@ static _Noreturn void monitor_main(const struct oom_monitor_args *a, int ready)
     struct ready_msg msg;
     memset(&msg, 0, sizeof msg);
     msg.pid = getpid();
-    int keep[] = {ready, a->cg->dirfd};
-    close_other_fds(keep, 2);
+    int keep[16] = {ready, a->cg->dirfd};
+    size_t n_keep = 2;
+    for (size_t i = 0; i < a->cg->n_v1 && n_keep < 16; i++)
+        keep[n_keep++] = a->cg->v1[i].fd;
+    close_other_fds(keep, n_keep);
     detach_from_caller();
     char exe[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);

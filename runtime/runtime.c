@@ -157,7 +157,7 @@ int runtime_kill(const struct nook_globals *g, const char *id, int sig, bool all
         r = nook_error_set(err, 0, "kill: container is not running");
     } else if (all && c.st.cgroup_path) {
         struct nook_cgroup cg;
-        r = cgroup_open(c.st.cgroup_path, &cg, err);
+        r = cgroup_open(&c.st, &cg, err);
         if (r == 0) {
             r = cgroup_signal_all(&cg, sig, err);
             cgroup_close(&cg);

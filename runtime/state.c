@@ -153,7 +153,7 @@ enum nook_status container_status(const struct nook_state *st)
         struct nook_cgroup cg;
         struct nook_error ignored;
         bool frozen = false;
-        if (cgroup_open(st->cgroup_path, &cg, &ignored) == 0) {
+        if (cgroup_open(st, &cg, &ignored) == 0) {
             if (cgroup_is_frozen(&cg, &frozen, &ignored) < 0)
                 frozen = false;
             cgroup_close(&cg);

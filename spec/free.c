@@ -56,6 +56,9 @@ void spec_resources_free(struct spec_resources *r)
     for (size_t i = 0; i < r->n_hugepage_limits; i++)
         free(r->hugepage_limits[i].page_size);
     free(r->hugepage_limits);
+    for (size_t i = 0; i < r->network.n_priorities; i++)
+        free(r->network.priorities[i].name);
+    free(r->network.priorities);
     sp_kvlist_free(&r->unified);
     memset(r, 0, sizeof *r);
 }

@@ -180,6 +180,40 @@ static int parse_hugepage_limit(json_t *o, const char *path, void *out, size_t i
     return 0;
 }
 
+static int parse_net_priority(json_t *o, const char *path, void *out, size_t i,
+                              struct nook_error *err)
+{
+    (void)i;
+    struct spec_net_priority *p = out;
+    int64_t prio;
+    if (sp_require(o, "name", path, err) < 0 || sp_require(o, "priority", path, err) < 0 ||
+        sp_string(o, "name", path, &p->name, err) < 0 ||
+        sp_int(o, "priority", path, 0, UINT32_MAX, &prio, NULL, err) < 0)
+        return -1;
+    p->priority = (uint32_t)prio;
+    return 0;
+}
+
+static int parse_network(json_t *o, const char *path, struct spec_resources *r,
+                         struct nook_error *err)
+{
+    json_t *n;
+    char np[SP_PATH_MAX];
+    sp_path(np, path, "network");
+    if (sp_object(o, "network", path, &n, err) < 0)
+        return -1;
+    if (!n)
+        return 0;
+    int64_t class_id;
+    if (sp_int(n, "classID", np, 0, UINT32_MAX, &class_id, &r->network.has_class_id, err) < 0 ||
+        sp_each(n, "priorities", np, sizeof *r->network.priorities,
+                (void **)&r->network.priorities, &r->network.n_priorities, parse_net_priority,
+                err) < 0)
+        return -1;
+    r->network.class_id = (uint32_t)class_id;
+    return 0;
+}
+
 int sp_parse_resources(json_t *o, const char *path, struct spec_resources *r,
                        struct nook_error *err)
 {
@@ -198,6 +232,7 @@ int sp_parse_resources(json_t *o, const char *path, struct spec_resources *r,
         sp_each(o, "hugepageLimits", path, sizeof *r->hugepage_limits,
                 (void **)&r->hugepage_limits, &r->n_hugepage_limits, parse_hugepage_limit,
                 err) < 0 ||
+        parse_network(o, path, r, err) < 0 ||
         sp_kvlist(o, "unified", path, &r->unified, err) < 0)
         return -1;
     return 0;

@@ -187,6 +187,11 @@ struct spec_hugepage_limit {
     uint64_t limit;
 };
 
+struct spec_net_priority {
+    char *name; /* interface */
+    uint32_t priority;
+};
+
 struct spec_resources {
     struct spec_device_rule *devices;
     size_t n_devices;
@@ -232,6 +237,13 @@ struct spec_resources {
 
     struct spec_hugepage_limit *hugepage_limits;
     size_t n_hugepage_limits;
+
+    struct {
+        bool has_class_id;
+        uint32_t class_id;
+        struct spec_net_priority *priorities;
+        size_t n_priorities;
+    } network; /* net_cls / net_prio: cgroup v1 only */
 
     struct spec_kvlist unified; /* linux.resources.unified, written as given */
 };
@@ -388,7 +400,9 @@ struct nook_state {
     uid_t owner;
 
     unsigned long long pid_start_time; /* /proc/<pid>/stat field 22, guards pid reuse */
-    char *cgroup_path;                 /* absolute path of the cgroup dir, or NULL */
+    char *cgroup_path;                 /* the cgroup dir tracking its processes, or NULL */
+    char *cgroup_backend;              /* "v2", "v1", "hybrid" (cgroup/), or NULL */
+    struct spec_kvlist cgroup_paths;   /* hierarchy ("unified", "cpu,cpuacct") -> dir */
     bool overlay;                      /* root is an overlay nook mounted */
     bool overlay_volatile;
     char *overlay_upper;               /* upper dir nook made, to remove at delete, or NULL */

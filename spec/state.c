@@ -110,6 +110,9 @@ char *spec_state_file_json(const struct nook_state *st)
     json_object_set_new(o, "owner", json_integer(st->owner));
     json_object_set_new(o, "pidStartTime", json_integer((json_int_t)st->pid_start_time));
     set_str(o, "cgroupPath", st->cgroup_path);
+    set_str(o, "cgroupBackend", st->cgroup_backend);
+    if (st->cgroup_paths.n > 0)
+        json_object_set_new(o, "cgroupPaths", kvlist_json(&st->cgroup_paths));
     json_object_set_new(o, "overlay", json_boolean(st->overlay));
     json_object_set_new(o, "overlayVolatile", json_boolean(st->overlay_volatile));
     set_str(o, "overlayUpper", st->overlay_upper);
@@ -155,6 +158,8 @@ static int parse_state(json_t *doc, struct nook_state *st, struct nook_error *er
         sp_int(doc, "owner", "", 0, UINT32_MAX, &owner, NULL, err) < 0 ||
         sp_int(doc, "pidStartTime", "", 0, INT64_MAX, &start, NULL, err) < 0 ||
         sp_string(doc, "cgroupPath", "", &st->cgroup_path, err) < 0 ||
+        sp_string(doc, "cgroupBackend", "", &st->cgroup_backend, err) < 0 ||
+        sp_kvlist(doc, "cgroupPaths", "", &st->cgroup_paths, err) < 0 ||
         sp_bool(doc, "overlay", "", &st->overlay, NULL, err) < 0 ||
         sp_bool(doc, "overlayVolatile", "", &st->overlay_volatile, NULL, err) < 0 ||
         sp_string(doc, "overlayUpper", "", &st->overlay_upper, err) < 0 ||
@@ -192,6 +197,8 @@ void spec_state_free(struct nook_state *st)
     free(st->rootfs);
     free(st->created);
     free(st->cgroup_path);
+    free(st->cgroup_backend);
+    sp_kvlist_free(&st->cgroup_paths);
     free(st->overlay_upper);
     free(st->overlay_work);
     memset(st, 0, sizeof *st);

@@ -1,6 +1,6 @@
 #!/bin/bash
 # make test: every suite (unit, behaviour, the same under ASan+UBSan, the
-# cgroup v2 VM suite), each run even when an earlier one failed, then one
+# cgroup suite on this host, the v2 and v1 VM suites), each run even when an earlier one failed, then one
 # line with the total over all of them. Exit status 1 if any suite failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +21,9 @@ stage unit make --no-print-directory unit
 stage bats make --no-print-directory bats
 stage oom make --no-print-directory oom-test
 stage asan make --no-print-directory check-asan
+stage cgroup make --no-print-directory cgroup-test
 stage vm make --no-print-directory vm-test
+stage vm-v1 make --no-print-directory vm-test-v1
 
 # Unit binaries print "<name>: N passed, N failed"; bats prints TAP.
 awk '

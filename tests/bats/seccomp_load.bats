@@ -3,7 +3,7 @@
 # security/seccomp*.c): nook's own setup runs before the filter, so no
 # profile can break it; syscalls newer than the profile get ENOSYS;
 # startContainer hooks run under the filter; and compiled programs are
-# cached per profile under --root.
+# cached per profile in <root>/seccomp~cache.
 
 load helpers
 
@@ -119,7 +119,7 @@ seccomp_note() {
 }
 
 cache_entries() {
-	find "$ROOT/.seccomp-cache" -mindepth 1 -maxdepth 1 | sort
+	find "$ROOT/seccomp~cache" -mindepth 1 -maxdepth 1 | sort
 }
 
 @test "seccomp cache: a second container of the same profile takes the compiled program" {
@@ -132,7 +132,7 @@ cache_entries() {
 	local first
 	first=$(seccomp_note | awk '{print $3}')
 	[ "$(cache_entries | wc -l)" -eq 1 ]
-	run -0 stat -c '%a %U' "$ROOT/.seccomp-cache" "$(cache_entries)"
+	run -0 stat -c '%a %U' "$ROOT/seccomp~cache" "$(cache_entries)"
 	[ "${lines[0]}" = "700 root" ]
 	[ "${lines[1]}" = "600 root" ]
 	# The second container (another id) loads the same program from the
@@ -195,10 +195,10 @@ cache_entries() {
 	run nook --debug run -b "$BUNDLE" "$ID" </dev/null
 	[[ "$(seccomp_note)" == *"from the cache\"" ]]
 	# A cache directory others may write is not used at all.
-	chmod 0777 "$ROOT/.seccomp-cache"
+	chmod 0777 "$ROOT/seccomp~cache"
 	run nook --debug run -b "$BUNDLE" "$ID" </dev/null
 	[ "$status" -eq 0 ]
-	[[ "$(seccomp_note)" == *"compiled, cache not used: $ROOT/.seccomp-cache: writable by others\"" ]]
+	[[ "$(seccomp_note)" == *"compiled, cache not used: $ROOT/seccomp~cache: writable by others\"" ]]
 	[ "${lines[-1]}" = filtered ]
 }
 

@@ -1,25 +1,33 @@
 #!/bin/bash
-# `make bench`: start-up cost of nook against runc (and crun when it runs on
-# this host), on `run` of a busybox container whose process is `true`.
+# `make bench`: start-up cost of nook against runc and the bare-namespace
+# floor, on `run` of a busybox container whose process is `true`.
 #
-#   1. wall time of `run` with hyperfine (warm-up runs, then mean ± σ)
-#   2. binary sizes (file size, and text/data/bss from size(1))
-#   3. maximum RSS of one `run` (GNU time -v)
-#   4. instructions of one `run`: perf's hardware counter where the CPU
-#      exposes it, else callgrind (nook only: the Go runtime of runc does not
-#      survive valgrind)
+#   1. start-up, median ms of one interleaved run (tests/bench/interleave.c:
+#      every command once per round, so drift of a busy machine hits all
+#      alike), for `nook spec`'s default config with its seccomp profile
+#      compiled afresh (cache emptied before each run) and taken from the
+#      cache, the config without seccomp, and exec into a running container;
+#      against runc with the same bundle, `unshare` with the same namespaces
+#      (the floor) and `nsenter` of the same namespaces (exec's floor);
+#      ratios to the floor and to runc
+#   2. binary sizes, 3. peak RSS of one run (GNU time -v)
+#   4. the cost of create/state/list/delete as 1 → 500 containers exist
+#   5. user-space instructions of one nook run (callgrind)
 #
-# Every tool prints to the terminal; nothing is asserted, so the numbers are
-# for reading, never a pass/fail. Needs root (the runtimes run real
-# containers). Settings: NOOK (binary, default build/nook), BENCH_RUNS
-# (default 50), BENCH_WARMUP (default 5). Not part of `make test`.
+# Nothing is asserted: numbers for reading, never pass/fail (the goals of
+# issue 12 are printed next to the ratios). Needs root. Settings: NOOK
+# (binary, default build/nook), BENCH_RUNS (default 30), BENCH_WARMUP
+# (default 3), BENCH_CURVE (default "1 10 100 500"; empty skips it),
+# BENCH_CALLGRIND (default 1). Not part of `make test`.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 NOOK=${NOOK:-$repo/build/nook}
-RUNS=${BENCH_RUNS:-50}
-WARMUP=${BENCH_WARMUP:-5}
+RUNS=${BENCH_RUNS:-30}
+WARMUP=${BENCH_WARMUP:-3}
+CURVE=${BENCH_CURVE-1 10 100 500}
+CALLGRIND=${BENCH_CALLGRIND:-1}
 
 section() {
 	printf '\n== %s\n' "$*"
@@ -34,8 +42,8 @@ install_missing() {
 	done
 	[ ${#missing[@]} -eq 0 ] && return 0
 	echo "installing: ${missing[*]}"
-	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+	apt-get -o DPkg::Lock::Timeout=600 update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq "${missing[@]}"
 }
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -46,63 +54,78 @@ if [ ! -x "$NOOK" ]; then
 	echo "$0: no nook binary at $NOOK (run make, or set NOOK)" >&2
 	exit 1
 fi
-# hyperfine and time are the instruments; runc and crun the comparisons.
-install_missing hyperfine time binutils valgrind jq busybox-static runc crun
+install_missing time binutils valgrind jq busybox-static runc util-linux build-essential
 
 work=$(mktemp -d /tmp/nook-bench.XXXXXX)
-# A run that was interrupted may leave a container: delete it, then the files.
+declare -A bins=()
+declare -a names=()
+# Containers a run may leave behind (interrupted, or the exec and curve
+# ones): delete them, then the files.
 cleanup() {
-	local rt
+	local rt id
 	for rt in "${names[@]:-}"; do
 		[ -n "$rt" ] || continue
-		"${bins[$rt]}" --root "$work/state-$rt" delete -f "bench-$rt-$$" >/dev/null 2>&1 || true
+		for id in $("${bins[$rt]}" --root "$work/state-$rt" list -q 2>/dev/null); do
+			"${bins[$rt]}" --root "$work/state-$rt" delete -f "$id" >/dev/null 2>&1 || true
+		done
 	done
+	if [ -d "$work/state-curve" ]; then
+		for id in $("$NOOK" --root "$work/state-curve" list -q 2>/dev/null); do
+			"$NOOK" --root "$work/state-curve" delete -f "$id" >/dev/null 2>&1 || true
+		done
+	fi
 	rm -rf "$work"
 }
-declare -a names=()
-declare -A bins=()
 trap cleanup EXIT
+
+cc -O2 -Wall -Wextra -o "$work/interleave" "$here/interleave.c"
 
 # One bundle for every runtime: nook's default config (with its seccomp
 # profile, so each runtime loads the same filter), not interactive, running
 # `true`. The process is root, for which ambient capabilities change nothing;
 # they are cleared so that runtimes that treat ambient-without-inheritable
 # differently (runc warns, nook refuses) run the same work. ociVersion 1.0.2
-# is one every runtime compared reads (crun 1.8 refuses 1.2.0 outright).
+# is one every runtime compared reads. An absolute cgroupsPath, because runc
+# on a hybrid host nests a relative one under the caller's own cgroups.
 bundle=$work/bundle
 mkdir -p "$bundle"
 "$repo/tests/lib/mkrootfs.sh" "$bundle/rootfs"
 "$NOOK" spec -b "$bundle"
-jq '.ociVersion = "1.0.2" | .process.terminal = false | .process.args = ["true"]
-	| .process.capabilities.ambient = []' "$bundle/config.json" >"$bundle/config.json.new"
-mv "$bundle/config.json.new" "$bundle/config.json"
+jq --arg cg "/nook-bench-$$" '.ociVersion = "1.0.2" | .process.terminal = false
+	| .process.args = ["true"] | .process.capabilities.ambient = []
+	| .linux.cgroupsPath = $cg' "$bundle/config.json" >"$work/config.json"
+mv "$work/config.json" "$bundle/config.json"
+# The same without linux.seccomp, and one whose process stays (for exec).
+make_variant() {
+	mkdir -p "$work/$1"
+	jq --arg r "$bundle/rootfs" ".root.path = \$r | $2" "$bundle/config.json" >"$work/$1/config.json"
+}
+make_variant bundle-noseccomp 'del(.linux.seccomp)'
+for rt in nook runc; do
+	make_variant "bundle-sleep-$rt" ".process.args = [\"sleep\", \"1000000\"]
+		| .linux.cgroupsPath += \"-exec-$rt\""
+done
+# Many containers at once: each in a cgroup of its own (nook names it).
+make_variant bundle-curve '.process.args = ["sleep", "1000000"] | del(.linux.cgroupsPath)'
+# valgrind only lets a process set RLIMIT_NOFILE to its own limit.
+make_variant bundle-callgrind 'del(.process.rlimits)'
 
-# valgrind only lets a process set RLIMIT_NOFILE to its own limit, so the
-# callgrind run uses a copy of the config without rlimits (same rootfs).
-cg_bundle=$work/bundle-callgrind
-mkdir -p "$cg_bundle"
-jq --arg r "$bundle/rootfs" 'del(.process.rlimits) | .root.path = $r' "$bundle/config.json" \
-	>"$cg_bundle/config.json"
+# The floor: unshare(1) making the namespaces the config asks for.
+floor_flags=$(jq -r '[.linux.namespaces[].type] | map({pid: "--pid --fork", network: "--net",
+	ipc: "--ipc", uts: "--uts", mount: "--mount", cgroup: "--cgroup", user: "--user",
+	time: "--time"}[.]) | join(" ")' "$bundle/config.json")
+nsenter_flags=$(jq -r '[.linux.namespaces[].type] | map({pid: "--pid", network: "--net",
+	ipc: "--ipc", uts: "--uts", mount: "--mount", cgroup: "--cgroup", user: "--user",
+	time: "--time"}[.]) | join(" ")' "$bundle/config.json")
 
-# run_cmd NAME: the command line that runs the bench container once with the
-# runtime NAME (its own state root; foreground `run` deletes the container
-# when it exits, so the same id serves every run), for hyperfine.
+# run_cmd NAME BUNDLE: the command line of one foreground run (which deletes
+# the container when it exits, so one id serves every run).
 run_cmd() {
-	echo "${bins[$1]} --root $work/state-$1 run -b $bundle bench-$1-$$"
+	echo "${bins[$1]} --root $work/state-$1 run -b $2 bench-$1"
 }
 
-# run_once NAME [TOOL ARGS...]: run it once, under TOOL when given.
-# BENCH_BUNDLE overrides the bundle.
-run_once() {
-	local rt=$1
-	shift
-	"$@" "${bins[$rt]}" --root "$work/state-$rt" run -b "${BENCH_BUNDLE:-$bundle}" \
-		"bench-$rt-$$" </dev/null
-}
-
-# Keep the runtimes that can run the bundle here; say why the others cannot.
 section "runtimes"
-for rt in nook runc crun; do
+for rt in nook runc; do
 	if [ "$rt" = nook ]; then
 		bin=$NOOK
 	else
@@ -113,7 +136,7 @@ for rt in nook runc crun; do
 	fi
 	bins[$rt]=$bin
 	version=$("$bin" --version 2>&1 | head -1)
-	if out=$(run_once "$rt" 2>&1); then
+	if out=$($(run_cmd "$rt" "$bundle") </dev/null 2>&1); then
 		echo "$rt: $bin ($version)"
 		names+=("$rt")
 	else
@@ -122,25 +145,58 @@ for rt in nook runc crun; do
 		unset 'bins[$rt]'
 	fi
 done
-if [ ${#names[@]} -eq 0 ]; then
-	echo "no runtime could run the bench container" >&2
-	exit 1
+if command -v crun >/dev/null; then
+	echo "crun: $(command -v crun): refuses this hybrid cgroup host; not measured"
 fi
+[ -n "${bins[nook]:-}" ] || {
+	echo "nook cannot run the bench container" >&2
+	exit 1
+}
+echo "floor: unshare $floor_flags /bin/true"
+echo "exec floor: nsenter --target PID $nsenter_flags --root --wd=/ true"
 
-section "start-up: run of a busybox container running true ($WARMUP warm-up runs, $RUNS runs)"
-hf_args=()
+# Containers that stay, for exec.
+declare -A exec_pid=()
 for rt in "${names[@]}"; do
-	hf_args+=(--command-name "$rt" "$(run_cmd "$rt")")
+	"${bins[$rt]}" --root "$work/state-$rt" run -d -b "$work/bundle-sleep-$rt" "bench-exec-$rt" \
+		</dev/null >/dev/null 2>&1
+	exec_pid[$rt]=$("${bins[$rt]}" --root "$work/state-$rt" state "bench-exec-$rt" | jq -r .pid)
 done
-hyperfine --shell=none --warmup "$WARMUP" --runs "$RUNS" \
-	--export-json "$work/hyperfine.json" "${hf_args[@]}"
+
+section "start-up: median of $RUNS interleaved runs ($WARMUP warm-up rounds), ms"
+cache=$work/state-nook/seccomp~cache
+args=(floor "" "unshare $floor_flags /bin/true")
+args+=(nook-seccomp-compile "rm -rf $cache" "$(run_cmd nook "$bundle")")
+args+=(nook-seccomp-cached "" "$(run_cmd nook "$bundle")")
+args+=(nook-no-seccomp "" "$(run_cmd nook "$work/bundle-noseccomp")")
+if [ -n "${bins[runc]:-}" ]; then
+	args+=(runc-seccomp "" "$(run_cmd runc "$bundle")")
+	args+=(runc-no-seccomp "" "$(run_cmd runc "$work/bundle-noseccomp")")
+fi
+args+=(nsenter "" "nsenter --target ${exec_pid[nook]} $nsenter_flags --root --wd=/ true")
+for rt in "${names[@]}"; do
+	args+=("$rt-exec" "" "${bins[$rt]} --root $work/state-$rt exec bench-exec-$rt true")
+done
+"$work/interleave" "$RUNS" "$WARMUP" "${args[@]}" | tee "$work/times.tsv"
+
+# The table: each config's median, its ratio to the floor and to runc.
+ms() { awk -F'\t' -v n="$1" '$1 == n { print $2 }' "$work/times.tsv"; }
+ratio() { [ -n "$1" ] && [ -n "$2" ] && awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }' || echo -; }
 echo
-printf '%-6s %22s %10s %10s\n' runtime "mean ± σ (ms)" "min (ms)" "max (ms)"
-jq -r '.results[] | [.command, (.mean * 1000), (.stddev * 1000), (.min * 1000), (.max * 1000)]
-	| @tsv' "$work/hyperfine.json" |
-	while IFS=$'\t' read -r name mean sd min max; do
-		printf '%-6s %13.2f ± %6.2f %10.2f %10.2f\n' "$name" "$mean" "$sd" "$min" "$max"
-	done
+printf '%-34s %8s %8s %8s %9s %9s  %s\n' config nook runc floor nook/floor nook/runc goal
+row() {
+	local label=$1 n=$2 r=$3 f=$4 goal=$5
+	printf '%-34s %8s %8s %8s %9s %9s  %s\n' "$label" "$(ms "$n")" "${r:+$(ms "$r")}" "$(ms "$f")" \
+		"$(ratio "$(ms "$n")" "$(ms "$f")")" "$(ratio "$(ms "$n")" "${r:+$(ms "$r")}")" "$goal"
+}
+runc_row() { [ -n "${bins[runc]:-}" ] && echo "$1" || true; }
+row "default config, seccomp compiled" nook-seccomp-compile "$(runc_row runc-seccomp)" floor "(first compile: no slower than before)"
+row "default config, seccomp cached" nook-seccomp-cached "$(runc_row runc-seccomp)" floor "nook/floor <= 1.5"
+row "without seccomp" nook-no-seccomp "$(runc_row runc-no-seccomp)" floor "nook/floor <= 1.3"
+row "exec into a running container" nook-exec "$(runc_row runc-exec)" nsenter "nook/nsenter <= 1.5"
+awk -v c="$(ms nook-seccomp-cached)" -v n="$(ms nook-no-seccomp)" 'BEGIN {
+	printf "\ncached seccomp filter: %+.2f ms over no seccomp (goal < 0.3 ms; the kernel'"'"'s own\n", c - n
+	print "load of the program is part of it: see `nook --debug` and docs/ARCHITECTURE.md)" }'
 
 section "binary sizes"
 for rt in "${names[@]}"; do
@@ -149,32 +205,43 @@ done
 echo
 size "${bins[@]}"
 
-section "maximum RSS of one run (GNU time -v; includes waited-for children)"
+section "peak RSS of one run, seccomp cached (GNU time -v; the largest process)"
 for rt in "${names[@]}"; do
-	run_once "$rt" /usr/bin/time -v -o "$work/time-$rt"
-	printf '%-6s %s\n' "$rt" "$(grep 'Maximum resident set size' "$work/time-$rt")"
+	/usr/bin/time -v -o "$work/time-$rt" $(run_cmd "$rt" "$bundle") </dev/null >/dev/null 2>&1
+	printf '%-6s %s kB (goal for nook: <= 3072 kB)\n' "$rt" \
+		"$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$work/time-$rt")"
 done
 
-section "instructions of one run"
-# The field perf prints is a number, or "<not supported>" without a PMU
-# (as in most VMs).
-if command -v perf >/dev/null &&
-	perf stat -x, -e instructions:u true 2>&1 >/dev/null | cut -d, -f1 | grep -qE '^[0-9]+$'; then
-	for rt in "${names[@]}"; do
-		echo "-- $rt: perf stat -e instructions:u,instructions:k (counts child processes too)"
-		run_once "$rt" perf stat -e instructions:u,instructions:k --
+if [ -n "$CURVE" ]; then
+	section "cost per container as containers exist (nook, ms, median of 5)"
+	curve_root=$work/state-curve
+	cnook() { "$NOOK" --root "$curve_root" "$@"; }
+	printf '%-10s %8s %8s %8s %8s %8s\n' existing create start state list delete
+	have=0
+	for want in $CURVE; do
+		while [ "$have" -lt "$want" ]; do
+			cnook create -b "$work/bundle-curve" "fill-$have" </dev/null >/dev/null 2>&1
+			have=$((have + 1))
+		done
+		b=$work/bundle-curve
+		"$work/interleave" 5 1 \
+			create "" "$NOOK --root $curve_root create -b $b probe" \
+			start "" "$NOOK --root $curve_root start probe" \
+			state "" "$NOOK --root $curve_root state probe" \
+			list "" "$NOOK --root $curve_root list" \
+			delete "" "$NOOK --root $curve_root delete -f probe" >"$work/curve.tsv"
+		printf '%-10s' "$want"
+		for op in create start state list delete; do
+			printf ' %8s' "$(awk -F'\t' -v n="$op" '$1 == n { print $2 }' "$work/curve.tsv")"
+		done
+		echo
 	done
-else
-	echo "perf: no hardware instruction counter here ($(perf stat -x, -e instructions:u true 2>&1 >/dev/null | head -1)), using callgrind"
-	for rt in "${names[@]}"; do
-		if [ "$rt" = nook ]; then
-			echo "-- nook: valgrind --tool=callgrind (user-space instructions of the nook"
-			echo "   process; the container's init stops being traced at its execve;"
-			echo "   config without rlimits, see above)"
-			BENCH_BUNDLE=$cg_bundle run_once nook \
-				valgrind --tool=callgrind --callgrind-out-file="$work/callgrind.%p.out"
-		else
-			echo "-- $rt: not measured (valgrind cannot run the Go runtime)"
-		fi
-	done
+	echo "(list prints every container, so it grows with them; the others should not)"
+fi
+
+if [ "$CALLGRIND" = 1 ]; then
+	section "user-space instructions of one nook run (callgrind; the init stops being traced at execve)"
+	echo "(under valgrind seccomp(2) is missing, so the cache key differs: this run compiles)"
+	valgrind --tool=callgrind --callgrind-out-file="$work/callgrind.%p.out" \
+		$(run_cmd nook "$work/bundle-callgrind") </dev/null 2>&1 | grep -E 'Collected' || true
 fi

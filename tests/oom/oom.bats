@@ -40,7 +40,9 @@ teardown() {
 	echo "$output"
 	[[ "$output" == "oomhog: verified mix 4 4 40 (1 killed)" ]]
 	wait_event oom-resolved $((FROZEN + 1))
-	tail -n 1 "$EVENTS" | grep '"action":"kill"' | grep -q "\"killed\":\[$largest\]"
+	resolved=$(grep '"type":"oom-resolved"' "$EVENTS" | tail -n 1)
+	echo "$resolved"
+	[[ "$resolved" == *'"action":"kill"'* && "$resolved" == *"\"killed\":[$largest]"* ]]
 	[ "$(mem_event oom_kill)" = 0 ]
 
 	# 5: frozen again, the monitor dies: state still works and says so,
@@ -84,7 +86,7 @@ teardown() {
 		add_mount /data bind "$big" '["bind"]'
 	fi
 	cfg '.annotations["org.nook.oom.timeout"] = "2s" | .annotations["org.nook.oom.fallback"] = "kill"'
-	set_cmd 'cat /data/file >/dev/null && cat /data/file >/dev/null && echo cat-done >/out0; i=1; while :; do while [ ! -s /go$i ]; do sleep 0.1; done; /oomhog $(cat /go$i) >/out$i 2>&1; i=$((i+1)); done'
+	set_cmd 'cat /data/file >/dev/null && echo cat-done >/out0; i=1; while :; do while [ ! -s /go$i ]; do sleep 0.1; done; /oomhog $(cat /go$i) >/out$i 2>&1; i=$((i+1)); done'
 	HOG_N=0
 	create_ctr "$ID"
 	start_events

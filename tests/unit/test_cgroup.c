@@ -100,12 +100,14 @@ static void test_conversions(void)
     CHECK(strstr(err.msg, "linux.resources.memory.swap") != NULL);
 }
 
-/* The writes as "file=value@json_path" lines, for compact checks. */
+/* The writes as "file=value@json_path" lines, for compact checks ("?=" for
+ * a default value written only where the file exists). */
 static char *render(const struct cgroup_writes *w)
 {
     char *s = xstrdup("");
     for (size_t i = 0; i < w->n; i++) {
-        char *n = xasprintf("%s%s=%s@%s\n", s, w->v[i].file, w->v[i].value, w->v[i].json_path);
+        char *n = xasprintf("%s%s%s=%s@%s\n", s, w->v[i].file, w->v[i].if_present ? "?" : "",
+                            w->v[i].value, w->v[i].json_path);
         free(s);
         s = n;
     }
@@ -186,10 +188,18 @@ static void test_plan(void)
     r.pids.limit = 0;
     CHECK(cgroup_plan_writes(&r, false, &w, &err) == 0);
     s = render(&w);
-    CHECK_STR(s, "memory.swap.max=max@linux.resources.memory.limit\n"
-                 "memory.max=max@linux.resources.memory.limit\n"
-                 "cpu.max=20000@linux.resources.cpu.quota\n"
-                 "pids.max=max@linux.resources.pids.limit\n");
+    /* pids.limit 0 is "unset" (podman sends it): nothing, no controller. */
+    CHECK_STR(s, "memory.swap.max?=max@linux.resources.memory.limit\n"
+                 "memory.max?=max@linux.resources.memory.limit\n"
+                 "cpu.max=20000@linux.resources.cpu.quota\n");
+    free(s);
+    cgroup_writes_free(&w);
+    r.pids.limit = -1;
+    r.cpu.has_quota = false;
+    r.memory.has_limit = false;
+    CHECK(cgroup_plan_writes(&r, false, &w, &err) == 0);
+    s = render(&w);
+    CHECK_STR(s, "pids.max?=max@linux.resources.pids.limit\n");
     free(s);
     cgroup_writes_free(&w);
     memset(&r, 0, sizeof r);
@@ -345,8 +355,204 @@ static void test_device_filter(void)
     CHECK(decide(split, 3, 'c', 10, 2, "r") == 0);
 }
 
+/* The CI machine's mountinfo (hybrid), a pure v1 one with co-mounted
+ * controllers, a pure v2 one. */
+static void test_host_kind(void)
+{
+    struct nook_error err;
+    struct cgroup_host h;
+    const char *hybrid =
+        "31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n"
+        "32 31 0:29 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu\n"
+        "35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n"
+        "40 31 0:37 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,xattr,name=systemd\n"
+        "41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n"
+        "90 41 0:38 /inner /mnt/x rw,relatime - cgroup2 cgroup2 rw\n";
+    CHECK(cgroup_host_from_mountinfo(hybrid, &h, &err) == 0);
+    CHECK(h.kind == CGROUP_HYBRID && h.n == 4);
+    CHECK(h.v2 && strcmp(h.v2->mountpoint, "/sys/fs/cgroup/unified") == 0);
+    CHECK(cgroup_host_v1_find(&h, "memory") &&
+          strcmp(cgroup_host_v1_find(&h, "memory")->mountpoint, "/sys/fs/cgroup/memory") == 0);
+    CHECK(cgroup_host_v1_find(&h, "name=systemd") != NULL);
+    CHECK(cgroup_host_v1_find(&h, "pids") == NULL);
+    cgroup_host_free(&h);
+
+    const char *v1 =
+        "32 31 0:29 / /sys/fs/cgroup/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct\n"
+        "33 31 0:30 / /sys/fs/cgroup/net_cls,net_prio rw - cgroup cgroup rw,net_cls,net_prio\n"
+        "34 31 0:30 / /run/again rw - cgroup cgroup rw,net_cls,net_prio\n"
+        "35 31 0:31 / /sys/fs/cgroup/pids rw - cgroup cgroup rw,pids,release_agent=/x\n";
+    CHECK(cgroup_host_from_mountinfo(v1, &h, &err) == 0);
+    CHECK(h.kind == CGROUP_V1 && h.n == 3 && !h.v2);
+    const struct cgroup_mount *m = cgroup_host_v1_find(&h, "cpuacct");
+    CHECK(m && strcmp(m->controllers, "cpu,cpuacct") == 0);
+    m = cgroup_host_v1_find(&h, "net_prio");
+    CHECK(m && strcmp(m->mountpoint, "/sys/fs/cgroup/net_cls,net_prio") == 0);
+    m = cgroup_host_v1_find(&h, "pids");
+    CHECK(m && strcmp(m->controllers, "pids") == 0);
+    cgroup_host_free(&h);
+
+    CHECK(cgroup_host_from_mountinfo("30 1 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n", &h,
+                                     &err) == 0);
+    CHECK(h.kind == CGROUP_V2 && h.n == 1);
+    cgroup_host_free(&h);
+    CHECK(cgroup_host_from_mountinfo("1 0 0:1 / / rw - ext4 /dev/vda rw\n", &h, &err) == -1);
+}
+
+static void test_v1_plan(void)
+{
+    struct nook_error err;
+    struct spec_resources r;
+    struct cgroup_writes w;
+    struct cgroup_v1_facts f = {.memsw = true, .cur_memory_limit = INT64_MAX};
+    memset(&r, 0, sizeof r);
+    r.memory.has_limit = r.memory.has_reservation = r.memory.has_swap = true;
+    r.memory.limit = 64 << 20;
+    r.memory.reservation = 32 << 20;
+    r.memory.swap = 96 << 20;
+    r.memory.has_swappiness = true;
+    r.memory.swappiness = 60;
+    r.memory.has_kernel = r.memory.has_kernel_tcp = true;
+    r.memory.kernel = r.memory.kernel_tcp = 1 << 20;
+    r.memory.has_disable_oom_killer = r.memory.disable_oom_killer = true;
+    r.cpu.has_shares = r.cpu.has_quota = r.cpu.has_period = true;
+    r.cpu.shares = 2048;
+    r.cpu.quota = 50000;
+    r.cpu.period = 100000;
+    r.cpu.has_realtime_period = r.cpu.has_realtime_runtime = true;
+    r.cpu.realtime_period = 1000000;
+    r.cpu.realtime_runtime = 950000;
+    r.cpu.cpus = "0-1";
+    r.pids.has_limit = true;
+    r.pids.limit = 50;
+    r.block_io.has_weight = true;
+    r.block_io.weight = 500;
+    struct spec_throttle_device t = {8, 0, 1048576};
+    r.block_io.throttle_read_bps = &t;
+    r.block_io.n_throttle_read_bps = 1;
+    struct spec_hugepage_limit hp = {"2MB", 4 << 20};
+    r.hugepage_limits = &hp;
+    r.n_hugepage_limits = 1;
+    r.network.has_class_id = true;
+    r.network.class_id = 0x100001;
+    struct spec_net_priority prio = {"eth0", 5};
+    r.network.priorities = &prio;
+    r.network.n_priorities = 1;
+    struct spec_device_rule rules[] = {{false, 'a', -1, -1, "rwm"}, {true, 'c', 1, 3, "rwm"},
+                                       {true, 'b', 8, -1, "r"}};
+    CHECK(cgroup_v1_plan_writes(&r, &f, rules, 3, &w, &err) == 0);
+    char *s = render(&w);
+    CHECK_STR(s, "memory.limit_in_bytes=67108864@linux.resources.memory.limit\n"
+                 "memory.memsw.limit_in_bytes=100663296@linux.resources.memory.swap\n"
+                 "memory.soft_limit_in_bytes=33554432@linux.resources.memory.reservation\n"
+                 "memory.swappiness=60@linux.resources.memory.swappiness\n"
+                 "memory.oom_control=1@linux.resources.memory.disableOOMKiller\n"
+                 "cpu.shares=2048@linux.resources.cpu.shares\n"
+                 "cpu.cfs_period_us=100000@linux.resources.cpu.period\n"
+                 "cpu.cfs_quota_us=50000@linux.resources.cpu.quota\n"
+                 "cpu.rt_period_us=1000000@linux.resources.cpu.realtimePeriod\n"
+                 "cpu.rt_runtime_us=950000@linux.resources.cpu.realtimeRuntime\n"
+                 "cpuset.cpus=0-1@linux.resources.cpu.cpus\n"
+                 "pids.max=50@linux.resources.pids.limit\n"
+                 "blkio.weight=500@linux.resources.blockIO.weight\n"
+                 "blkio.throttle.read_bps_device=8:0 1048576@linux.resources.blockIO.throttleReadBpsDevice[0]\n"
+                 "hugetlb.2MB.limit_in_bytes=4194304@linux.resources.hugepageLimits[0]\n"
+                 "net_cls.classid=1048577@linux.resources.network.classID\n"
+                 "net_prio.ifpriomap=eth0 5@linux.resources.network.priorities[0]\n"
+                 "devices.deny=a@linux.resources.devices\n"
+                 "devices.deny=a *:* rwm@linux.resources.devices[0]\n"
+                 "devices.allow=c 1:3 rwm@linux.resources.devices[1]\n"
+                 "devices.allow=b 8:* r@linux.resources.devices[2]\n");
+    free(s);
+    cgroup_writes_free(&w);
+    CHECK(strcmp(cgroup_file_controller("net_prio.ifpriomap"), "net_prio") == 0);
+    CHECK(strcmp(cgroup_file_controller("cpuacct.usage"), "cpuacct") == 0);
+
+    /* Raising both (update): memsw first, so limit <= memsw at every step;
+     * BFQ takes the weight. */
+    f.cur_memory_limit = 64 << 20;
+    f.blkio_bfq = true;
+    memset(&r, 0, sizeof r);
+    r.memory.has_limit = r.memory.has_swap = true;
+    r.memory.limit = 128 << 20;
+    r.memory.swap = 256 << 20;
+    r.block_io.has_weight = true;
+    r.block_io.weight = 100;
+    CHECK(cgroup_v1_plan_writes(&r, &f, NULL, 0, &w, &err) == 0);
+    s = render(&w);
+    CHECK_STR(s, "memory.memsw.limit_in_bytes=268435456@linux.resources.memory.swap\n"
+                 "memory.limit_in_bytes=134217728@linux.resources.memory.limit\n"
+                 "blkio.bfq.weight=100@linux.resources.blockIO.weight\n");
+    free(s);
+    cgroup_writes_free(&w);
+
+    /* Values meaning "unset" write nothing; unlimited ones are defaults. */
+    memset(&r, 0, sizeof r);
+    r.pids.has_limit = r.cpu.has_shares = r.memory.has_limit = true;
+    r.pids.limit = 0;
+    r.cpu.shares = 0;
+    r.memory.limit = 0;
+    CHECK(cgroup_v1_plan_writes(&r, &f, NULL, 0, &w, &err) == 0 && w.n == 0);
+    r.pids.limit = -1;
+    r.memory.limit = -1;
+    CHECK(cgroup_v1_plan_writes(&r, &f, NULL, 0, &w, &err) == 0);
+    s = render(&w);
+    CHECK_STR(s, "memory.memsw.limit_in_bytes?=-1@linux.resources.memory.limit\n"
+                 "memory.limit_in_bytes?=-1@linux.resources.memory.limit\n"
+                 "pids.max?=max@linux.resources.pids.limit\n");
+    free(s);
+    cgroup_writes_free(&w);
+
+    /* No swap accounting: a swap limit is a clear error; unlimited is fine. */
+    f.memsw = false;
+    memset(&r, 0, sizeof r);
+    r.memory.has_limit = r.memory.has_swap = true;
+    r.memory.limit = 64 << 20;
+    r.memory.swap = 128 << 20;
+    CHECK(cgroup_v1_plan_writes(&r, &f, NULL, 0, &w, &err) == -1);
+    CHECK(strstr(err.msg, "linux.resources.memory.swap: this host has no swap accounting") != NULL);
+    r.memory.swap = -1;
+    CHECK(cgroup_v1_plan_writes(&r, &f, NULL, 0, &w, &err) == 0 && w.n == 1);
+    cgroup_writes_free(&w);
+
+    /* unified keys cannot be written on v1. */
+    memset(&r, 0, sizeof r);
+    struct spec_kv kv = {"memory.high", "1"};
+    r.unified.v = &kv;
+    r.unified.n = 1;
+    CHECK(cgroup_v1_plan_writes(&r, &f, NULL, 0, &w, &err) == -1);
+    CHECK(strstr(err.msg, "linux.resources.unified[\"memory.high\"]: cgroup v2 files cannot be "
+                          "written on this cgroup v1 host") != NULL);
+}
+
+/* What needs a cgroup: values meaning "unset" do not. */
+static void test_needed_by(void)
+{
+    struct spec s;
+    memset(&s, 0, sizeof s);
+    CHECK(cgroup_needed_by(&s) == NULL);
+    s.has_resources = true;
+    s.resources.pids.has_limit = s.resources.cpu.has_shares = true;
+    s.resources.pids.limit = 0;
+    s.resources.cpu.shares = 0;
+    CHECK(cgroup_needed_by(&s) == NULL);
+    s.resources.pids.limit = -1;
+    CHECK(cgroup_needed_by(&s) == NULL);
+    s.resources.cpu.shares = 1024;
+    char *what = cgroup_needed_by(&s);
+    CHECK_STR(what, "linux.resources.cpu.shares");
+    free(what);
+    s.cgroups_path = "/x";
+    what = cgroup_needed_by(&s);
+    CHECK_STR(what, "linux.cgroupsPath");
+    free(what);
+}
+
 int main(void)
 {
+    test_host_kind();
+    test_v1_plan();
+    test_needed_by();
     test_mountinfo();
     test_paths();
     test_conversions();

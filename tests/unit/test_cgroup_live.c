@@ -1,9 +1,9 @@
-/* cgroup/ against the real cgroup v2 hierarchy (needs root). Works on a
- * hybrid host whose v2 hierarchy has no controllers (the CI machine: only
- * cgroups named nook-test-* are created there) and, with controllers, in the
- * test VM, where it also checks the limits.
+/* cgroup/ against the real hierarchies of the host (needs root), through the
+ * backend the host's kind selects: on the CI machine (hybrid: v1 controllers,
+ * a v2 hierarchy without controllers) the v1 limits and the cgroup2
+ * tracking; in the v2 VM the v2 limits; in the v1 VM the v1 ones.
  *
- * Every cgroup it makes is under <v2 mount>/nook-test-<pid>/. */
+ * Every cgroup it makes is under <each hierarchy>/nook-test-<pid>/. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -19,7 +19,8 @@
 #include "../../cgroup/cgroup.h"
 #include "unit.h"
 
-static char *mount_point;
+static char *mount_point; /* the cgroup2 one, or NULL (pure v1) */
+static enum cgroup_kind kind;
 static char top[256]; /* "/nook-test-<pid>" */
 static volatile unsigned long *shared; /* [0] counter, [1] SIGUSR1 seen */
 
@@ -120,7 +121,8 @@ static void test_lifecycle(void)
     char *sub = xasprintf("%s/sub", cg.path);
     CHECK(mkdir(sub, 0755) == 0);
     struct nook_cgroup subcg;
-    CHECK(cgroup_open(sub, &subcg, &err) == 0);
+    struct nook_state sub_state = {.cgroup_path = sub};
+    CHECK(cgroup_open(&sub_state, &subcg, &err) == 0);
     pid_t b = spawn_counter();
     CHECK(cgroup_enter(&subcg, b, &err) == 0);
     cgroup_close(&subcg);
@@ -210,8 +212,14 @@ static void test_failure_cleans_up(const char *controllers)
     spec.resources.unified.n = 1;
     CHECK(cgroup_create(&spec, "x", &cg, &err) == -1);
     CHECK(strstr(err.msg, "linux.resources.unified[\"nosuch.file\"]") != NULL);
-    CHECK(strstr(err.msg, "has no file nosuch.file") != NULL);
+    CHECK(strstr(err.msg, kind == CGROUP_V2 ? "has no file nosuch.file"
+                                            : "cannot be written on this cgroup v1 host") != NULL);
     CHECK(!exists(topdir));
+    if (kind != CGROUP_V2) {
+        free(topdir);
+        free(spec.cgroups_path);
+        return;
+    }
 
     if (!strstr(controllers, "memory")) {
         memset(&spec.resources, 0, sizeof spec.resources);
@@ -351,7 +359,7 @@ static void test_limits(void)
     }
     /* The parent enables exactly what is needed; the leaf nothing. */
     char *parent = xasprintf("%s%s", mount_point, top);
-    struct nook_cgroup pcg = {parent, -1};
+    struct nook_cgroup pcg = {.path = parent, .dirfd = -1};
     char *sc = cg_file(&pcg, "cgroup.subtree_control");
     CHECK_STR(sc, "cpuset cpu memory pids");
     free(sc);
@@ -363,7 +371,7 @@ static void test_limits(void)
     struct spec_resources u;
     memset(&u, 0, sizeof u);
     u.pids.has_limit = true;
-    u.pids.limit = 0;
+    u.pids.limit = -1;
     u.memory.has_limit = true;
     u.memory.limit = 32 << 20;
     CHECK(cgroup_apply(&cg, &u, &err) == 0);
@@ -383,6 +391,196 @@ static void test_limits(void)
     free(spec.cgroups_path);
 }
 
+/* The value of file in the container's directory of the v1 hierarchy
+ * holding controller. */
+static char *v1_file(const struct nook_cgroup *cg, const char *controller, const char *file)
+{
+    for (size_t i = 0; i < cg->n_v1; i++) {
+        const char *c = cg->v1[i].controllers;
+        size_t n = strlen(controller);
+        for (const char *p = c; (p = strstr(p, controller)) != NULL; p += n)
+            if ((p == c || p[-1] == ',') && (p[n] == '\0' || p[n] == ','))
+                return cg_file(&(struct nook_cgroup){.path = cg->v1[i].path}, file);
+    }
+    return xstrdup("(no such hierarchy)");
+}
+
+/* v1 and hybrid hosts: the limits land in the v1 files (runc's values),
+ * cpuset is filled from the parent, values meaning "unset" write nothing,
+ * update changes them, stats read them, and destroy leaves no directory in
+ * any hierarchy. */
+static void test_v1_limits(void)
+{
+    struct nook_error err;
+    struct spec spec;
+    memset(&spec, 0, sizeof spec);
+    spec.cgroups_path = xasprintf("%s/v1", top);
+    spec.has_resources = true;
+    struct spec_resources *r = &spec.resources;
+    r->memory.has_limit = r->memory.has_reservation = r->memory.has_swap = true;
+    r->memory.limit = 64 << 20;
+    r->memory.reservation = 16 << 20;
+    r->memory.swap = 96 << 20;
+    r->memory.has_swappiness = true;
+    r->memory.swappiness = 10;
+    r->memory.has_kernel = true;
+    r->memory.kernel = 1 << 20;
+    r->cpu.has_shares = r->cpu.has_quota = r->cpu.has_period = true;
+    r->cpu.shares = 512;
+    r->cpu.quota = 25000;
+    r->cpu.period = 100000;
+    r->pids.has_limit = true;
+    r->pids.limit = 7;
+    struct nook_cgroup cg;
+    CHECK(cgroup_create(&spec, "x", &cg, &err) == 0);
+    if (cg.n_v1 == 0) {
+        fprintf(stderr, "create: %s\n", err.msg);
+        free(spec.cgroups_path);
+        return;
+    }
+    CHECK(cg.kind == kind);
+    struct {
+        const char *ctl, *file, *want;
+    } checks[] = {
+        {"memory", "memory.limit_in_bytes", "67108864"},
+        {"memory", "memory.soft_limit_in_bytes", "16777216"},
+        {"memory", "memory.memsw.limit_in_bytes", "100663296"},
+        {"memory", "memory.swappiness", "10"},
+        {"cpu", "cpu.shares", "512"},
+        {"cpu", "cpu.cfs_quota_us", "25000"},
+        {"cpu", "cpu.cfs_period_us", "100000"},
+        {"pids", "pids.max", "7"},
+    };
+    for (size_t i = 0; i < sizeof checks / sizeof checks[0]; i++) {
+        char *v = v1_file(&cg, checks[i].ctl, checks[i].file);
+        CHECK_STR(v, checks[i].want);
+        free(v);
+    }
+    /* cpuset: a new v1 cpuset cgroup is empty; nook copies the parent's. */
+    char *root_cpus = NULL;
+    size_t len;
+    if (read_file("/sys/fs/cgroup/cpuset/cpuset.cpus", &root_cpus, &len, &err) == 0) {
+        while (len > 0 && root_cpus[len - 1] == '\n')
+            root_cpus[--len] = '\0';
+        char *v = v1_file(&cg, "cpuset", "cpuset.cpus");
+        CHECK_STR(v, root_cpus);
+        free(v);
+    }
+    free(root_cpus);
+
+    /* A process joins every hierarchy; stats read the v1 files. */
+    pid_t a = spawn_counter();
+    CHECK(cgroup_enter(&cg, a, &err) == 0);
+    struct nook_stats st;
+    CHECK(cgroup_read_stats(&cg, &st, &err) == 0);
+    CHECK(st.has_memory && st.memory_max == 64 << 20);
+    CHECK(st.has_pids && st.pids_current == 1 && st.pids_max == 7);
+    pid_t *pids = NULL;
+    size_t n = 0;
+    CHECK(cgroup_pids(&cg, &pids, &n, &err) == 0);
+    CHECK(n == 1 && pids && pids[0] == a);
+    free(pids);
+
+    /* update: raising memory with swap orders memsw first; unset values
+     * (pids 0, shares 0) leave the files alone; -1 lifts a limit. */
+    struct spec_resources u;
+    memset(&u, 0, sizeof u);
+    u.memory.has_limit = u.memory.has_swap = true;
+    u.memory.limit = 128 << 20;
+    u.memory.swap = 256 << 20;
+    u.pids.has_limit = true;
+    u.pids.limit = 0;
+    u.cpu.has_shares = true;
+    u.cpu.shares = 0;
+    u.cpu.has_quota = true;
+    u.cpu.quota = -1;
+    CHECK(cgroup_apply(&cg, &u, &err) == 0);
+    char *v = v1_file(&cg, "memory", "memory.limit_in_bytes");
+    CHECK_STR(v, "134217728");
+    free(v);
+    v = v1_file(&cg, "memory", "memory.memsw.limit_in_bytes");
+    CHECK_STR(v, "268435456");
+    free(v);
+    v = v1_file(&cg, "pids", "pids.max");
+    CHECK_STR(v, "7");
+    free(v);
+    v = v1_file(&cg, "cpu", "cpu.shares");
+    CHECK_STR(v, "512");
+    free(v);
+    v = v1_file(&cg, "cpu", "cpu.cfs_quota_us");
+    CHECK_STR(v, "-1");
+    free(v);
+
+    /* Freeze stops the counter (hybrid: through cgroup2; v1: the freezer). */
+    bool frozen = true;
+    CHECK(cgroup_freeze(&cg, true, &err) == 0);
+    CHECK(cgroup_is_frozen(&cg, &frozen, &err) == 0 && frozen);
+    unsigned long before = shared[0];
+    sleep_ms(200);
+    CHECK(shared[0] == before);
+    CHECK(cgroup_freeze(&cg, false, &err) == 0);
+    CHECK(cgroup_kill(&cg, &err) == 0);
+    bool in_time;
+    int ws = reap(a, &in_time);
+    CHECK(in_time && WIFSIGNALED(ws) && WTERMSIG(ws) == SIGKILL);
+
+    /* The state records every directory; opening it again finds them all. */
+    struct nook_state rec;
+    memset(&rec, 0, sizeof rec);
+    cgroup_record(&cg, &rec);
+    CHECK_STR(rec.cgroup_backend, cgroup_kind_name(kind));
+    CHECK(rec.cgroup_paths.n == cg.n_v1 + (cg.path ? 1 : 0));
+    char **dirs = xcalloc(cg.n_v1 + 1, sizeof *dirs);
+    for (size_t i = 0; i < cg.n_v1; i++)
+        dirs[i] = xstrdup(cg.v1[i].path);
+    cgroup_close(&cg);
+    CHECK(cgroup_open(&rec, &cg, &err) == 0);
+    CHECK(cg.n_v1 == rec.cgroup_paths.n - (cg.path ? 1 : 0));
+    CHECK(cgroup_destroy(&cg, &err) == 0);
+    for (size_t i = 0; dirs[i]; i++) {
+        CHECK(!exists(dirs[i]));
+        /* The nook-test-<pid> parent went too: nook made it. */
+        char *slash = strrchr(dirs[i], '/');
+        *slash = '\0';
+        CHECK(!exists(dirs[i]));
+        free(dirs[i]);
+    }
+    free(dirs);
+    spec_state_free(&rec);
+    free(spec.cgroups_path);
+}
+
+/* A limit whose controller is not mounted names the field and the
+ * controller, and leaves nothing in any hierarchy. */
+static void test_v1_missing_controller(void)
+{
+    struct nook_error err;
+    struct spec spec;
+    memset(&spec, 0, sizeof spec);
+    spec.cgroups_path = xasprintf("%s/missing", top);
+    spec.has_resources = true;
+    struct spec_hugepage_limit h = {"2MB", 1 << 21};
+    spec.resources.hugepage_limits = &h;
+    spec.resources.n_hugepage_limits = 1;
+    struct nook_cgroup cg;
+    struct cgroup_host host;
+    CHECK(cgroup_host_read(&host, &err) == 0);
+    bool have = cgroup_host_v1_find(&host, "hugetlb") != NULL;
+    if (!have) {
+        CHECK(cgroup_create(&spec, "x", &cg, &err) == -1);
+        CHECK(strstr(err.msg, "linux.resources.hugepageLimits[0]: the hugetlb controller is "
+                              "not available") != NULL);
+        CHECK(strstr(err.msg, "mount -t cgroup -o NAME") != NULL);
+        for (size_t i = 0; i < host.n; i++) {
+            char *d = xasprintf("%s%s", host.m[i].mountpoint, top);
+            CHECK(!exists(d));
+            free(d);
+        }
+    }
+    cgroup_host_free(&host);
+    free(spec.cgroups_path);
+}
+
 int main(void)
 {
     if (geteuid() != 0) {
@@ -390,7 +588,8 @@ int main(void)
         return 1;
     }
     struct nook_error err;
-    if (cgroup_v2_mount(&mount_point, &err) < 0) {
+    if (cgroup_host_kind(&kind, &err) < 0 ||
+        (kind != CGROUP_V1 && cgroup_v2_mount(&mount_point, &err) < 0)) {
         fprintf(stderr, "%s\n", err.msg);
         return 1;
     }
@@ -398,6 +597,14 @@ int main(void)
     shared = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (shared == MAP_FAILED)
         return 1;
+    if (kind == CGROUP_V1) {
+        /* No cgroup2 at all: the v1 backend alone, through every hierarchy. */
+        test_device_filter();
+        test_v1_limits();
+        test_v1_missing_controller();
+        printf("test_cgroup_live: v1 host\n");
+        return unit_report("test_cgroup_live");
+    }
     char *ctlpath = xasprintf("%s/cgroup.controllers", mount_point), *controllers = NULL;
     size_t len;
     if (read_file(ctlpath, &controllers, &len, &err) < 0) {
@@ -413,10 +620,15 @@ int main(void)
     test_device_filter();
     bool full = strstr(controllers, "memory") && strstr(controllers, "cpu") &&
                 strstr(controllers, "pids") && strstr(controllers, "cpuset");
-    if (full)
+    if (full && kind == CGROUP_V2)
         test_limits();
-    printf("test_cgroup_live: hierarchy at %s, controllers \"%s\"%s\n", mount_point, controllers,
-           full ? "" : " (limits not tested: no controllers)");
+    if (kind != CGROUP_V2) {
+        test_v1_limits();
+        test_v1_missing_controller();
+    }
+    printf("test_cgroup_live: %s host, hierarchy at %s, controllers \"%s\"%s\n",
+           cgroup_kind_name(kind), mount_point, controllers,
+           full || kind != CGROUP_V2 ? "" : " (limits not tested: no controllers)");
     free(ctlpath);
     free(controllers);
     free(mount_point);

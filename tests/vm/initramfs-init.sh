@@ -7,6 +7,7 @@
 # command and powers off.
 # Everything it needs comes from the kernel command line:
 #   nookvm.worktree=PATH  the work tree's absolute path on the host
+#   nookvm.cgroup=v2|v1   mount the cgroup2 hierarchy, or each v1 controller
 /bin/busybox mkdir -p /proc /sys /dev /newroot /bin
 /bin/busybox --install -s /bin
 export PATH=/bin
@@ -27,9 +28,11 @@ for m in $(cat /modules.order); do
 done
 
 worktree=
+cgroup=v2
 for arg in $(cat /proc/cmdline); do
     case "$arg" in
     nookvm.worktree=*) worktree=${arg#nookvm.worktree=} ;;
+    nookvm.cgroup=*) cgroup=${arg#nookvm.cgroup=} ;;
     esac
 done
 [ -n "$worktree" ] || fail "no nookvm.worktree= on the kernel command line"
@@ -60,7 +63,23 @@ mount -t 9p -o $opts,cache=none vmrun /newroot/run/nook-vm || fail "mount run di
 mount --move /proc /newroot/proc
 mount --move /sys /newroot/sys
 mount --move /dev /newroot/dev
-mount -t cgroup2 -o nsdelegate cgroup2 /newroot/sys/fs/cgroup || fail "mount cgroup2"
+if [ "$cgroup" = v1 ]; then
+    # A v1 host: a tmpfs with one hierarchy per controller set, no cgroup2.
+    mount -t tmpfs -o mode=0755 cgroup /newroot/sys/fs/cgroup || fail "tmpfs /sys/fs/cgroup"
+    for set in cpu,cpuacct net_cls,net_prio cpuset memory devices freezer blkio pids hugetlb perf_event; do
+        first=${set%%,*}
+        grep -q "^$first[[:space:]]" /newroot/proc/cgroups || continue
+        mkdir -p "/newroot/sys/fs/cgroup/$set"
+        mount -t cgroup -o "$set" cgroup "/newroot/sys/fs/cgroup/$set" || fail "mount cgroup $set"
+        if [ "$set" != "$first" ]; then
+            for c in $(echo "$set" | tr , ' '); do ln -s "$set" "/newroot/sys/fs/cgroup/$c"; done
+        fi
+    done
+    mkdir -p /newroot/sys/fs/cgroup/systemd
+    mount -t cgroup -o none,name=systemd cgroup /newroot/sys/fs/cgroup/systemd || fail "mount name=systemd"
+else
+    mount -t cgroup2 -o nsdelegate cgroup2 /newroot/sys/fs/cgroup || fail "mount cgroup2"
+fi
 mkdir -p /newroot/dev/pts /newroot/dev/shm /newroot/dev/mqueue
 mount -t devpts -o newinstance,gid=5,mode=620,ptmxmode=666 devpts /newroot/dev/pts
 mount -t tmpfs -o mode=1777 shm /newroot/dev/shm

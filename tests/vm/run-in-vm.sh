@@ -1,11 +1,16 @@
 #!/bin/bash
-# Run a command inside a throwaway qemu VM with a pure cgroup v2 hierarchy.
+# Run a command inside a throwaway qemu VM with a pure cgroup v2 (default) or
+# a pure cgroup v1 host.
 #
-#   tests/vm/run-in-vm.sh [-e VAR=VALUE]... [-t TIMEOUT_SECONDS] CMD [ARG...]
+#   tests/vm/run-in-vm.sh [-k v2|v1] [-e VAR=VALUE]... [-t TIMEOUT_SECONDS] CMD [ARG...]
 #
 # The VM boots the Debian kernel installed on the host (/boot/vmlinuz-*, with
-# its /lib/modules) under TCG (KVM guests hang on the CI machine), with
-# cgroup_no_v1=all so every controller is on the v2 hierarchy. The guest sees:
+# its /lib/modules) under TCG (KVM guests hang on the CI machine). v2: with
+# cgroup_no_v1=all every controller is on the one cgroup2 hierarchy. v1: no
+# cgroup2 is mounted; the guest's /init mounts each v1 controller itself
+# under a tmpfs at /sys/fs/cgroup (cpu,cpuacct and net_cls,net_prio
+# co-mounted, as systemd does), the layout of a RHEL 7 / Ubuntu 20.04 host.
+# The guest sees:
 #   - the host's / read-only (9p), with tmpfs on /tmp /run /var/lib ...: the
 #     host's tools, libraries and bats are all there;
 #   - the work tree (this repository) read-write at its host path;
@@ -25,16 +30,19 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 worktree=$(cd "$here/../.." && pwd)
 timeout_s=1200
 envs=()
+kind=v2
 while [ $# -gt 0 ]; do
     case "$1" in
     -e) envs+=("$2"); shift 2 ;;
+    -k) kind=$2; shift 2 ;;
     -t) timeout_s=$2; shift 2 ;;
     --) shift; break ;;
     -*) echo "run-in-vm: unknown option $1" >&2; exit 2 ;;
     *) break ;;
     esac
 done
-[ $# -gt 0 ] || { echo "usage: run-in-vm.sh [-e VAR=VALUE]... [-t SECONDS] CMD [ARG...]" >&2; exit 2; }
+[ $# -gt 0 ] || { echo "usage: run-in-vm.sh [-k v2|v1] [-e VAR=VALUE]... [-t SECONDS] CMD [ARG...]" >&2; exit 2; }
+case "$kind" in v1 | v2) ;; *) echo "run-in-vm: -k takes v1 or v2, not $kind" >&2; exit 2 ;; esac
 
 die() { echo "run-in-vm: $*" >&2; exit 125; }
 
@@ -125,7 +133,10 @@ truncate -s 64M "$run/disk.img"
 
 # --- boot ---
 append="console=ttyS0 quiet loglevel=3 panic=-1 rdinit=/init"
-append+=" cgroup_no_v1=all systemd.unified_cgroup_hierarchy=1"
+if [ "$kind" = v2 ]; then
+    append+=" cgroup_no_v1=all systemd.unified_cgroup_hierarchy=1"
+fi
+append+=" nookvm.cgroup=$kind"
 append+=" mitigations=off tsc=reliable no_timer_check nookvm.worktree=$worktree"
 fs_opts="security_model=none,multidevs=remap"
 start=$(date +%s.%N)

@@ -1,15 +1,23 @@
 #!/bin/bash
-# The cgroup v2 suite: boots the test VM once (run-in-vm.sh) and runs every
-# tests/vm/bats/*.bats file in it, printing the TAP output and exiting with
-# bats' status. `make vm-test` calls it with NOOK set to the binary under test.
+# The VM suites: boots the test VM once per kind (run-in-vm.sh) and runs the
+# kind's bats files in it, printing the TAP output and exiting with bats'
+# status. `make vm-test` (v2) and `make vm-test-v1` call it with NOOK set to
+# the binary under test.
 #
-# The OOM-freeze suite (tests/oom) runs in the same boot.
+#   tests/vm/run-vm-suite.sh [v2|v1]
 #
-# The C live cgroup tests (tests/unit/test_cgroup_live.c) run inside too, as
-# one of the bats tests, so their result counts in the TAP total: they are
-# built here first, in the build directory of $NOOK (or $BUILD).
+#   v2: tests/vm/bats/*.bats (issue 4's v2 suite and the C live cgroup tests)
+#       and the parametrised cgroup suite tests/cgroup/;
+#   v1: the C live cgroup tests and tests/cgroup/ on a pure cgroup v1 host.
+#   Both: the OOM-freeze suite tests/oom/.
+#
+# The C live cgroup tests (tests/unit/test_cgroup_live.c) run inside as one
+# of the bats tests, so their result counts in the TAP total: they are built
+# here first, in the build directory of $NOOK (or $BUILD).
 set -euo pipefail
 
+kind=${1:-v2}
+case "$kind" in v1 | v2) ;; *) echo "usage: run-vm-suite.sh [v2|v1]" >&2; exit 2 ;; esac
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 worktree=$(cd "$here/../.." && pwd)
 cd "$worktree"
@@ -33,12 +41,16 @@ scratch=$(mktemp -d)
 NOOK_ROOTFS_CACHE=$cache "$worktree/tests/lib/mkrootfs.sh" "$scratch/rootfs"
 rm -rf "$scratch"
 
+if [ "$kind" = v2 ]; then
+    suites=("$here/bats" "$worktree/tests/cgroup" "$worktree/tests/oom")
+else
+    suites=("$here/bats/cgroup_live.bats" "$worktree/tests/cgroup" "$worktree/tests/oom")
+fi
 start=$(date +%s)
 status=0
-"$here/run-in-vm.sh" -t "${NOOK_VM_TIMEOUT:-1200}" \
+"$here/run-in-vm.sh" -k "$kind" -t "${NOOK_VM_TIMEOUT:-1200}" \
     -e "NOOK_TEST_CGROUP_LIVE=$live" -e "NOOK_BUILD=$build" -e "VM_ROOTFS_CACHE=$cache" \
     sh -c 'cp -a "$VM_ROOTFS_CACHE" /tmp/rootfs-cache &&
-           NOOK_ROOTFS_CACHE=/tmp/rootfs-cache exec bats --tap "$0" "$1"' "$here/bats" \
-    "$worktree/tests/oom" || status=$?
-echo "run-vm-suite: cgroup v2 suite took $(( $(date +%s) - start ))s, exit status $status" >&2
+           NOOK_ROOTFS_CACHE=/tmp/rootfs-cache exec bats --tap "$@"' sh "${suites[@]}" || status=$?
+echo "run-vm-suite: cgroup $kind suite took $(( $(date +%s) - start ))s, exit status $status" >&2
 exit "$status"

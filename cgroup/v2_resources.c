@@ -1,7 +1,6 @@
 /* linux.resources as a list of cgroup v2 file writes (pure, unit-tested), and
  * applying such a list to a cgroup. */
-#include "cgroup.h"
-#include "internal.h"
+#include "backend.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,10 +13,16 @@
 static void add(struct cgroup_writes *w, const char *file, char *value, char *json_path)
 {
     w->v = xrealloc(w->v, (w->n + 1) * sizeof *w->v);
-    w->v[w->n].file = xstrdup(file);
-    w->v[w->n].value = value;
-    w->v[w->n].json_path = json_path;
+    w->v[w->n] = (struct cgroup_write){xstrdup(file), value, json_path, false};
     w->n++;
+}
+
+/* A value that is the file's default ("max"): written where the file is,
+ * so `update` can lift a limit, but needing no controller at create. */
+static void add_default(struct cgroup_writes *w, const char *file, char *value, char *json_path)
+{
+    add(w, file, value, json_path);
+    w->v[w->n - 1].if_present = true;
 }
 
 void cgroup_writes_free(struct cgroup_writes *w)
@@ -48,12 +53,17 @@ static int plan_memory(const struct spec_resources *r, struct cgroup_writes *w,
         if (cgroup_memory_swap_max(r->memory.swap, limit, &swap, &set, err) < 0)
             return -1;
         /* A total equal to the limit means "no swap": write 0 explicitly. */
-        if (set)
+        if (set && swap < 0)
+            add_default(w, "memory.swap.max", limit_str(swap),
+                        xstrdup("linux.resources.memory.swap"));
+        else if (set)
             add(w, "memory.swap.max", limit_str(swap), xstrdup("linux.resources.memory.swap"));
     } else if (r->memory.has_limit && limit == -1) {
-        add(w, "memory.swap.max", xstrdup("max"), xstrdup("linux.resources.memory.limit"));
+        add_default(w, "memory.swap.max", xstrdup("max"), xstrdup("linux.resources.memory.limit"));
     }
-    if (r->memory.has_limit && limit != 0)
+    if (r->memory.has_limit && limit < 0)
+        add_default(w, "memory.max", limit_str(limit), xstrdup("linux.resources.memory.limit"));
+    else if (r->memory.has_limit && limit != 0)
         add(w, "memory.max", limit_str(limit), xstrdup("linux.resources.memory.limit"));
     if (r->memory.has_reservation && r->memory.reservation != 0)
         add(w, "memory.low", limit_str(r->memory.reservation),
@@ -83,8 +93,11 @@ static int plan_cpu(const struct spec_resources *r, struct cgroup_writes *w,
         char *q = quota && r->cpu.quota > 0 ? xasprintf("%" PRId64, r->cpu.quota) : xstrdup("max");
         char *v = period ? xasprintf("%s %" PRIu64, q, r->cpu.period) : xstrdup(q);
         free(q);
-        add(w, "cpu.max", v,
-            xstrdup(quota ? "linux.resources.cpu.quota" : "linux.resources.cpu.period"));
+        char *json_path = xstrdup(quota ? "linux.resources.cpu.quota" : "linux.resources.cpu.period");
+        if (!period && r->cpu.quota < 0)
+            add_default(w, "cpu.max", v, json_path);
+        else
+            add(w, "cpu.max", v, json_path);
     }
     if (r->cpu.has_burst)
         add(w, "cpu.max.burst", xasprintf("%" PRIu64, r->cpu.burst),
@@ -159,9 +172,11 @@ int cgroup_plan_writes(const struct spec_resources *r, bool bfq, struct cgroup_w
     w->n = 0;
     if (plan_memory(r, w, err) < 0 || plan_cpu(r, w, err) < 0)
         goto fail;
-    if (r->pids.has_limit)
-        add(w, "pids.max", r->pids.limit > 0 ? xasprintf("%" PRId64, r->pids.limit) : xstrdup("max"),
-            xstrdup("linux.resources.pids.limit"));
+    /* pids.limit 0 means unset (podman sends it); -1 unlimited, the default. */
+    if (r->pids.has_limit && r->pids.limit > 0)
+        add(w, "pids.max", xasprintf("%" PRId64, r->pids.limit), xstrdup("linux.resources.pids.limit"));
+    else if (r->pids.has_limit && r->pids.limit < 0)
+        add_default(w, "pids.max", xstrdup("max"), xstrdup("linux.resources.pids.limit"));
     plan_io(r, bfq, w);
     for (size_t i = 0; i < r->n_hugepage_limits; i++) {
         char *file = xasprintf("hugetlb.%s.max", r->hugepage_limits[i].page_size);
@@ -185,7 +200,8 @@ fail:
 const char *cgroup_file_controller(const char *file)
 {
     static const char *const controllers[] = {"cpuset", "cpu", "io", "memory", "hugetlb",
-                                              "pids", "rdma", "misc"};
+                                              "pids", "rdma", "misc", "cpuacct", "blkio",
+                                              "devices", "freezer", "net_cls", "net_prio"};
     const char *dot = strchr(file, '.');
     if (!dot)
         return NULL;
@@ -196,8 +212,10 @@ const char *cgroup_file_controller(const char *file)
     return NULL;
 }
 
-int cg_apply_resources(const struct nook_cgroup *cg, const struct spec_resources *r,
-                       const struct spec_device *nodes, size_t n_nodes, struct nook_error *err)
+/* The v2 backend's apply: controllers enabled in the ancestors, the files,
+ * then the device filter. */
+int cg_v2_apply(const struct nook_cgroup *cg, const struct spec_resources *r,
+                    const struct spec_device *nodes, size_t n_nodes, struct nook_error *err)
 {
     struct stat st;
     bool bfq = fstatat(cg->dirfd, "io.bfq.weight", &st, 0) == 0;
@@ -212,26 +230,15 @@ int cg_apply_resources(const struct nook_cgroup *cg, const struct spec_resources
         if (cg_enable_controllers(mount, cg->path, &w, err) < 0)
             goto out;
     }
-    for (size_t i = 0; i < w.n; i++) {
-        if (faccessat(cg->dirfd, w.v[i].file, F_OK, 0) < 0) {
-            const char *ctl = cgroup_file_controller(w.v[i].file);
-            nook_error_set(err, 0, "%s: %s has no file %s%s%s%s", w.v[i].json_path, cg->path,
-                           w.v[i].file, ctl ? " (is the " : "", ctl ? ctl : "",
-                           ctl ? " controller enabled, does the kernel have this file?)" : "");
-            goto out;
-        }
-        if (write_string_at(cg->dirfd, w.v[i].file, w.v[i].value, err) < 0) {
-            nook_error_wrap(err, "%s", w.v[i].json_path);
-            goto out;
-        }
-    }
+    if (cg_write_plan(cg, &w, err) < 0)
+        goto out;
     /* The device filter is not a file; like runc, nook only installs one
      * when the config has a device rule list. */
     if (r->n_devices > 0) {
         struct spec_device_rule *all;
         size_t n_all;
         cgroup_device_rules(r->devices, r->n_devices, nodes, n_nodes, &all, &n_all);
-        int d = cgroup_apply_devices(cg, all, n_all, err);
+        int d = cg_v2_apply_devices(cg, all, n_all, err);
         free(all);
         if (d < 0)
             goto out;
@@ -241,10 +248,4 @@ out:
     free(mount);
     cgroup_writes_free(&w);
     return ret;
-}
-
-int cgroup_apply(const struct nook_cgroup *cg, const struct spec_resources *r,
-                 struct nook_error *err)
-{
-    return cg_apply_resources(cg, r, NULL, 0, err);
 }

@@ -1,10 +1,11 @@
-/* Freezing and thawing through cgroup.freeze, waiting on cgroup.events. */
-#include "cgroup.h"
-#include "internal.h"
+/* v2: freezing and thawing through cgroup.freeze, waiting on cgroup.events;
+ * killing through cgroup.kill. */
+#include "backend.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,13 +15,6 @@
 /* How long a freeze may take: tasks in uninterruptible sleep (slow IO, a
  * TCG VM) delay it; a container that cannot freeze in this time is thawed. */
 #define FREEZE_TIMEOUT_MS 10000
-
-static long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
 
 /* Whether cgroup.events (read from the start of fd) has the line "key value". */
 static int events_match(int fd, const char *key, const char *value, bool *match,
@@ -55,13 +49,13 @@ int cg_wait_events(int dirfd, const char *key, const char *value, int timeout_ms
     int fd = openat(dirfd, "cgroup.events", O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return nook_error_sys(err, "open cgroup.events");
-    long deadline = now_ms() + timeout_ms;
+    long deadline = cg_now_ms() + timeout_ms;
     int r;
     for (;;) {
         bool match;
         if ((r = events_match(fd, key, value, &match, err)) < 0 || match)
             break;
-        long left = deadline - now_ms();
+        long left = deadline - cg_now_ms();
         if (left <= 0) {
             r = nook_error_set(err, ETIMEDOUT,
                                "waited %d ms for \"%s %s\" in cgroup.events", timeout_ms, key,
@@ -78,7 +72,7 @@ int cg_wait_events(int dirfd, const char *key, const char *value, int timeout_ms
     return r;
 }
 
-int cgroup_freeze(const struct nook_cgroup *cg, bool frozen, struct nook_error *err)
+int cg_v2_freeze(const struct nook_cgroup *cg, bool frozen, struct nook_error *err)
 {
     const char *what = frozen ? "freeze" : "thaw";
     if (write_string_at(cg->dirfd, "cgroup.freeze", frozen ? "1" : "0", err) < 0)
@@ -96,7 +90,7 @@ int cgroup_freeze(const struct nook_cgroup *cg, bool frozen, struct nook_error *
     return -1;
 }
 
-int cgroup_is_frozen(const struct nook_cgroup *cg, bool *frozen, struct nook_error *err)
+int cg_v2_is_frozen(const struct nook_cgroup *cg, bool *frozen, struct nook_error *err)
 {
     int fd = openat(cg->dirfd, "cgroup.events", O_RDONLY | O_CLOEXEC);
     if (fd < 0)
@@ -105,5 +99,27 @@ int cgroup_is_frozen(const struct nook_cgroup *cg, bool *frozen, struct nook_err
     close(fd);
     if (r < 0)
         return nook_error_wrap(err, "%s", cg->path);
+    return 0;
+}
+
+int cg_v2_kill(const struct nook_cgroup *cg, struct nook_error *err)
+{
+    if (write_string_at(cg->dirfd, "cgroup.kill", "1", err) == 0)
+        return 0;
+    if (err->code != ENOENT)
+        return nook_error_wrap(err, "kill cgroup %s", cg->path);
+    /* Before Linux 5.14: freeze, SIGKILL everything, thaw (frozen tasks die
+     * on thaw; none can fork in between). */
+    bool froze = cg_v2_freeze(cg, true, err) == 0;
+    int r = cg_tree_signal(cg->dirfd, cg->path, SIGKILL, err);
+    if (froze) {
+        struct nook_error thaw_err;
+        if (cg_v2_freeze(cg, false, &thaw_err) < 0 && r == 0) {
+            *err = thaw_err;
+            r = -1;
+        }
+    }
+    if (r < 0)
+        return nook_error_wrap(err, "kill cgroup %s", cg->path);
     return 0;
 }

@@ -1,7 +1,7 @@
 /* The device filter: cgroup v2 has no devices.allow file; access to device
  * nodes is decided by an eBPF program of type BPF_PROG_TYPE_CGROUP_DEVICE
  * attached to the cgroup. nook writes the instructions itself (no libbpf). */
-#include "cgroup.h"
+#include "backend.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -212,7 +212,7 @@ static int detach_program(int cgfd, uint32_t id, struct nook_error *err)
     return 0;
 }
 
-int cgroup_apply_devices(const struct nook_cgroup *cg, const struct spec_device_rule *rules,
+int cg_v2_apply_devices(const struct nook_cgroup *cg, const struct spec_device_rule *rules,
                          size_t n, struct nook_error *err)
 {
     struct bpf_insn *insns;

@@ -1,8 +1,10 @@
-/* Numbers for `events`: cpu.stat, memory.*, pids.* of the container's cgroup. */
-#include "cgroup.h"
-#include "internal.h"
+/* v2: numbers for `events` (cpu.stat, memory.*, pids.*) and OOM kills from
+ * memory.events. */
+#include "backend.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -25,33 +27,19 @@ static int read_value(int dirfd, const char *file, uint64_t *v, bool *present,
     return 0;
 }
 
-/* "key value" lines (cpu.stat, memory.events): the value of key, 0 if absent. */
-static uint64_t keyed(const char *text, const char *key)
-{
-    size_t n = strlen(key);
-    for (const char *line = text; *line;) {
-        const char *nl = strchrnul(line, '\n');
-        if (strncmp(line, key, n) == 0 && line[n] == ' ')
-            return strtoull(line + n + 1, NULL, 10);
-        line = *nl ? nl + 1 : nl;
-    }
-    return 0;
-}
-
-int cgroup_read_stats(const struct nook_cgroup *cg, struct nook_stats *s,
-                      struct nook_error *err)
+int cg_v2_stats(const struct nook_cgroup *cg, struct nook_stats *s, struct nook_error *err)
 {
     memset(s, 0, sizeof *s);
     char *text;
     /* cpu.stat is a core file: it exists even without the cpu controller. */
     if (cg_read(cg->dirfd, "cpu.stat", &text, err) < 0)
         return nook_error_wrap(err, "%s", cg->path);
-    s->cpu_usage_usec = keyed(text, "usage_usec");
-    s->cpu_user_usec = keyed(text, "user_usec");
-    s->cpu_system_usec = keyed(text, "system_usec");
-    s->cpu_nr_periods = keyed(text, "nr_periods");
-    s->cpu_nr_throttled = keyed(text, "nr_throttled");
-    s->cpu_throttled_usec = keyed(text, "throttled_usec");
+    s->cpu_usage_usec = cg_keyed(text, "usage_usec");
+    s->cpu_user_usec = cg_keyed(text, "user_usec");
+    s->cpu_system_usec = cg_keyed(text, "system_usec");
+    s->cpu_nr_periods = cg_keyed(text, "nr_periods");
+    s->cpu_nr_throttled = cg_keyed(text, "nr_throttled");
+    s->cpu_throttled_usec = cg_keyed(text, "throttled_usec");
     free(text);
 
     bool present, ignored;
@@ -66,9 +54,32 @@ int cgroup_read_stats(const struct nook_cgroup *cg, struct nook_stats *s,
     if (s->has_memory) {
         if (cg_read(cg->dirfd, "memory.events", &text, err) < 0)
             return nook_error_wrap(err, "%s", cg->path);
-        s->memory_oom = keyed(text, "oom");
-        s->memory_oom_kill = keyed(text, "oom_kill");
+        s->memory_oom = cg_keyed(text, "oom");
+        s->memory_oom_kill = cg_keyed(text, "oom_kill");
         free(text);
     }
+    return 0;
+}
+
+int cg_v2_oom_open(const struct nook_cgroup *cg, struct cgroup_oom_events *w,
+                   struct nook_error *err)
+{
+    w->fd = openat(cg->dirfd, "memory.events", O_RDONLY | O_CLOEXEC);
+    if (w->fd < 0)
+        return nook_error_sys(err, "open %s/memory.events", cg->path);
+    w->events = POLLPRI;
+    return 0;
+}
+
+int cg_v2_oom_count(const struct nook_cgroup *cg, struct cgroup_oom_events *w,
+                    uint64_t *count, struct nook_error *err)
+{
+    /* Reading the file from the start also re-arms POLLPRI. */
+    char buf[512];
+    ssize_t n = pread(w->fd, buf, sizeof buf - 1, 0);
+    if (n < 0)
+        return nook_error_sys(err, "read %s/memory.events", cg->path);
+    buf[n] = '\0';
+    *count = cg_keyed(buf, "oom_kill");
     return 0;
 }
