@@ -487,13 +487,10 @@ static int start_oom_monitor(struct create_ctx *x, struct nook_error *err)
 
 static int do_create(struct create_ctx *x, struct created *out, struct nook_error *err)
 {
-<<<<<<< HEAD
-    if (check_options(x, err) < 0 || check_oom_policy(x, err) < 0 || ns_validate(x->spec, err) < 0 ||
-=======
     if (!runtime_id_valid(x->o->id))
         return nook_error_set(err, 0, "invalid container id (letters, digits and \"_+-.\" only)");
-    if (check_options(x, err) < 0 || ns_validate(x->spec, err) < 0 ||
->>>>>>> main
+    if (check_options(x, err) < 0 || check_oom_policy(x, err) < 0 ||
+        ns_validate(x->spec, err) < 0 ||
         check_privileges(x->spec, err) < 0 || security_validate(x->spec, err) < 0)
         return -1;
     const struct nook_globals *g = x->g;

@@ -178,24 +178,6 @@ int container_kill_all(struct container *c, struct nook_error *err)
  * or the lower layers to still be there). */
 static int cleanup_rootfs(const struct container *c, struct nook_error *err)
 {
-<<<<<<< HEAD
-    oom_monitor_stop(&c->st);
-    struct spec spec;
-    bool have_spec = container_load_spec(c, &spec, err) == 0;
-    if (c->st.cgroup_path) {
-        struct nook_cgroup cg;
-        if (cgroup_open(&c->st, &cg, err) == 0) {
-            if (cgroup_destroy(&cg, err) < 0) {
-                if (have_spec)
-                    spec_free(&spec);
-                return -1;
-            }
-        } else if (err->code != ENOENT) {
-            if (have_spec)
-                spec_free(&spec);
-            return -1;
-        }
-=======
     if (!c->st.overlay || !c->st.rootfs)
         return 0;
     struct rootfs_plan plan;
@@ -228,13 +210,13 @@ int container_destroy(struct container *c, const struct spec *known, struct runt
     struct spec stored;
     struct nook_error spec_err;
     const struct spec *spec = known;
+    oom_monitor_stop(&c->st);
     if (!spec && c->recorded && container_load_spec(c, &stored, &spec_err) == 0)
         spec = &stored;
     int r = destroy_cgroup(c, err);
     if (r == 0) {
         runtime_step(c->g, "delete", "cgroup removed");
         r = cleanup_rootfs(c, err);
->>>>>>> main
     }
     if (r == 0) {
         runtime_step(c->g, "delete", "rootfs directories removed");
