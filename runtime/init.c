@@ -198,6 +198,9 @@ static int wait_for_start(struct create_ctx *x, struct nook_error *err)
     while (fd < 0 && errno == EINTR);
     if (fd < 0)
         return nook_error_sys(err, "open exec.fifo");
+    /* Released: with the fifo gone the container is "running" even if the
+     * `nook start` that opened it is killed now (runtime/state.c). */
+    (void)unlinkat(x->dir_fd, "exec.fifo", 0);
     if (write_all(fd, "0", 1) < 0) {
         int e = errno;
         close(fd);
@@ -287,6 +290,13 @@ _Noreturn void init_main(struct create_ctx *x)
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
+    /* A nook killed during create takes the half-made init with it (in the
+     * slow path this is the intermediate child; the init it forks notices
+     * nook's end as EOF on the sync socket). */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) {
+        nook_error_sys(&err, "set the parent-death signal");
+        fail(x, &err);
+    }
     /* Our copy of the lock fd would keep the container locked after create. */
     close(x->lock_fd);
     x->lock_fd = -1;
@@ -336,7 +346,15 @@ _Noreturn void init_main(struct create_ctx *x)
         fail(x, &err);
 
     x->st.status = NOOK_STATUS_CREATED;
-    if (sync_send(x->sync[1], SYNC_CREATED, 0, NULL, -1, &err) < 0)
+    /* Until state.json names us a killed nook leaves nothing to find us by,
+     * so we die with it until then: by the parent-death signal so far, and
+     * from here by the EOF it leaves on the sync socket (the signal must go
+     * first: nook exits as soon as it has told us). */
+    if (prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0) < 0) {
+        nook_error_sys(&err, "clear the parent-death signal");
+        fail(x, &err);
+    }
+    if (ask(x, SYNC_CREATED, SYNC_COMMITTED, NULL, &err) < 0)
         fail(x, &err);
     if (wait_for_start(x, &err) < 0)
         fail(x, &err);

@@ -43,7 +43,11 @@ struct runtime_spec {
                    * (then the state directory is the container's bundle) */
 };
 
-/* <bundle>/config.json. */
+/* runc's rule for container ids: letters, digits and "_+-.", not "." or
+ * "..", at most 1024 bytes (it names a directory and a cgroup). */
+bool runtime_id_valid(const char *id);
+
+/* <bundle>/config.json (a regular file of at most SPEC_FILE_MAX bytes). */
 int runtime_spec_load(const char *bundle, struct runtime_spec *rs, struct nook_error *err);
 /* A config.json text built in memory (copied). */
 int runtime_spec_from_json(const char *json, size_t len, struct runtime_spec *rs,

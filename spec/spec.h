@@ -20,6 +20,10 @@
 
 #include "../util/util.h"
 
+/* The largest JSON file nook reads (config.json, process.json, state.json):
+ * real configs are kilobytes; this bounds what a hostile file can cost. */
+#define SPEC_FILE_MAX ((size_t)16 << 20)
+
 struct spec_strv {
     char **v; /* NULL-terminated, v == NULL when n == 0 is allowed */
     size_t n;
