@@ -312,3 +312,14 @@ has_controller() {
 	# One directory serves both controllers.
 	[ "$(cg_dir net_cls)" = "$(cg_dir net_prio)" ]
 }
+
+@test "cgroup: kernel memory limits are accepted and ignored, with a debug line" {
+	nook_only "debug log text"
+	cfg '.linux.resources.memory = {limit: 67108864, kernel: 1048576, kernelTCP: 1048576}'
+	set_cmd true
+	run "$NOOK" --root "$ROOT" --debug --log "$BATS_TEST_TMPDIR/log" run -b "$BUNDLE" "$ID"
+	[ "$status" -eq 0 ]
+	grep -q 'level=debug msg="linux.resources.memory.kernel: ignored' "$BATS_TEST_TMPDIR/log"
+	# A foreground run removes the container, its cgroups with it.
+	assert_no_cgroup_left
+}
