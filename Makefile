@@ -68,7 +68,7 @@ $(BUILD)/helpers/%: tests/helpers/%.c $(LIB_OBJS)
 
 # Packages the build and the tests need, installed only when missing.
 DEB_PKGS = build-essential pkg-config libjansson-dev libseccomp-dev libcap-dev \
-           bats busybox-static iproute2 valgrind jq
+           bats busybox-static iproute2 valgrind jq strace
 VM_DEB_PKGS = qemu-system-x86 linux-image-amd64 busybox-static
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \

@@ -18,7 +18,7 @@ int runtime_create(const struct nook_globals *g, struct runtime_spec *rs,
                    struct nook_error *err)
 {
     struct created cr;
-    if (container_create(g, rs, o, &cr, err) < 0)
+    if (container_create(g, rs, o, &cr, w, err) < 0)
         return -1;
     close(cr.sync_fd);
     if (cr.master >= 0)
@@ -78,6 +78,23 @@ static int deadline_expired(struct deadline *d, const struct create_opts *o, pid
     return 0;
 }
 
+/* After init exited: what it wrote to the pty may still be on its way to
+ * the master (the kernel moves it there asynchronously); copy it out until
+ * the pty reports the hang-up, or nothing came for a while (a process outside
+ * a pid namespace may hold the terminal open). */
+static void drain_pty(int master)
+{
+    char buf[4096];
+    struct pollfd p = {.fd = master, .events = POLLIN};
+    while (poll(&p, 1, 200) == 1) {
+        ssize_t n = read(master, buf, sizeof buf);
+        if (n < 0 && (errno == EINTR || errno == EAGAIN))
+            continue;
+        if (n <= 0 || write_all(STDOUT_FILENO, buf, (size_t)n) < 0)
+            return;
+    }
+}
+
 /* Foreground: pass signals on, proxy the terminal, wait for init. */
 static int wait_foreground(const struct created *cr, const struct create_opts *o,
                            const sigset_t *set, struct runtime_exit *ex, struct nook_error *err)
@@ -119,12 +136,14 @@ static int wait_foreground(const struct created *cr, const struct create_opts *o
     close(sfd);
     if (r < 0)
         return -1;
+    if (cr->master >= 0)
+        drain_pty(cr->master);
     ex->status = status;
     ex->timed_out = d.stage > 0;
     ex->killed = d.stage > 1;
-    /* As timeout(1): 124 when the command ended on SIGTERM (or in its
-     * grace), 128+9 when it had to be killed. */
-    if (ex->timed_out && !ex->killed)
+    /* timeout(1)'s status, also when SIGKILL was needed (ex->killed says
+     * so), so a script can tell a timeout from the command's own failure. */
+    if (ex->timed_out)
         ex->status = 124;
     return 0;
 }
@@ -167,7 +186,7 @@ static void run_poststart(const struct spec *spec, struct container *c,
 /* Kill what is left and delete; a failure here is a warning, the run's own
  * outcome being what the caller reports. */
 static void remove_container(const struct nook_globals *g, const char *id,
-                             struct runtime_warnings *w)
+                             const struct spec *spec, struct runtime_warnings *w)
 {
     struct container c;
     struct nook_error err;
@@ -175,7 +194,7 @@ static void remove_container(const struct nook_globals *g, const char *id,
         return;
     int r = container_kill_all(&c, &err);
     if (r == 0)
-        r = container_destroy(&c, w, &err);
+        r = container_destroy(&c, spec, w, &err);
     if (r < 0)
         runtime_warn(w, "delete: %s", err.msg);
     container_release(&c);
@@ -201,7 +220,7 @@ static int run_started(const struct nook_globals *g, struct runtime_spec *rs,
         take_init_error(cr->sync_fd, err);
         if (c.id)
             container_release(&c);
-        remove_container(g, o->id, w);
+        remove_container(g, o->id, &rs->spec, w);
         return -1;
     }
     run_poststart(&rs->spec, &c, w);
@@ -210,7 +229,7 @@ static int run_started(const struct nook_globals *g, struct runtime_spec *rs,
         return 0;
     int r = wait_foreground(cr, o, set, ex, err);
     if (!o->keep || r < 0)
-        remove_container(g, o->id, w);
+        remove_container(g, o->id, &rs->spec, w);
     return r;
 }
 
@@ -224,7 +243,7 @@ int runtime_run(const struct nook_globals *g, struct runtime_spec *rs,
     if (!o->detach && sigprocmask(SIG_BLOCK, &set, &old) < 0)
         return nook_error_sys(err, "block signals");
     struct created cr;
-    int r = container_create(g, rs, o, &cr, err);
+    int r = container_create(g, rs, o, &cr, w, err);
     if (r == 0) {
         r = run_started(g, rs, o, &set, &cr, ex, w, err);
         close(cr.sync_fd);
