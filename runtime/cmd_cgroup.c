@@ -266,6 +266,19 @@ static bool parse_int(const char *s, int64_t *out)
     return true;
 }
 
+static int load_resources(const char *file, struct spec_resources *r, struct nook_error *err)
+{
+    if (strcmp(file, "-") != 0)
+        return spec_resources_load(file, r, err);
+    char *text;
+    size_t len;
+    if (read_fd_all(0, &text, &len, err) < 0)
+        return nook_error_wrap(err, "update: read the resources from stdin");
+    int ret = spec_resources_parse(text, len, "stdin", r, err);
+    free(text);
+    return ret;
+}
+
 int cmd_update(struct nook_globals *g, int argc, char **argv, struct nook_error *err)
 {
     enum {
@@ -360,8 +373,9 @@ int cmd_update(struct nook_globals *g, int argc, char **argv, struct nook_error 
     }
     struct spec_resources from_file;
     memset(&from_file, 0, sizeof from_file);
-    /* runc: "-r -" reads the resources JSON from stdin. */
-    if (file && spec_resources_load(strcmp(file, "-") ? file : "/dev/stdin", &from_file, err) < 0) {
+    /* runc: "-r -" reads the resources JSON from stdin (a pipe, not a
+     * regular file spec_resources_load would take). */
+    if (file && load_resources(file, &from_file, err) < 0) {
         spec_resources_free(&flags);
         return 1;
     }
