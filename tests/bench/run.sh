@@ -10,6 +10,9 @@
 #      against runc with the same bundle, `unshare` with the same namespaces
 #      (the floor) and `nsenter` of the same namespaces (exec's floor);
 #      ratios to the floor and to runc
+#   1b. `nook sandbox -- true` against bubblewrap with the same namespaces
+#      (`bwrap --unshare-all --ro-bind / / --proc /proc --dev /dev true`), as
+#      a ratio
 #   2. binary sizes, 3. peak RSS of one run (GNU time -v)
 #   4. the cost of create/start/state/list/delete as 1 → 500 containers
 #      exist, and its ratio to the same on an empty root in the same run
@@ -55,7 +58,7 @@ if [ ! -x "$NOOK" ]; then
 	echo "$0: no nook binary at $NOOK (run make, or set NOOK)" >&2
 	exit 1
 fi
-install_missing time binutils valgrind jq busybox-static runc util-linux build-essential
+install_missing time binutils valgrind jq busybox-static runc util-linux build-essential bubblewrap
 
 work=$(mktemp -d /tmp/nook-bench.XXXXXX)
 declare -A bins=()
@@ -199,6 +202,21 @@ row "exec into a running container" nook-exec "$(runc_row runc-exec)" nsenter "n
 awk -v c="$(ms nook-seccomp-cached)" -v n="$(ms nook-no-seccomp)" 'BEGIN {
 	printf "\ncached seccomp filter: %+.2f ms over no seccomp (goal < 0.3 ms; the kernel'"'"'s own\n", c - n
 	print "load of the program is part of it: see `nook --debug` and docs/ARCHITECTURE.md)" }'
+
+section "sandbox: nook sandbox -- true vs bubblewrap, same namespaces, median of $RUNS interleaved runs, ms"
+# Both with new pid, ipc, uts, network (lo up), mount and cgroup namespaces, a
+# fresh /proc and /dev; nook's root is an overlay of the host's / (bwrap: a
+# read-only bind of it), with nook spec's capabilities and seccomp profile.
+"$work/interleave" "$RUNS" "$WARMUP" \
+	nook-sandbox "" "$NOOK --root $work/state-sandbox sandbox -- true" \
+	bwrap "" "bwrap --unshare-all --ro-bind / / --proc /proc --dev /dev true" \
+	nook-sandbox-no-seccomp "" "$NOOK --root $work/state-sandbox sandbox --seccomp none -- true" \
+	>"$work/sandbox.tsv"
+cat "$work/sandbox.tsv"
+sb_ms() { awk -F'\t' -v n="$1" '$1 == n { print $2 }' "$work/sandbox.tsv"; }
+printf 'nook sandbox / bwrap: %s (goal <= 1.00); without seccomp: %s\n' \
+	"$(ratio "$(sb_ms nook-sandbox)" "$(sb_ms bwrap)")" \
+	"$(ratio "$(sb_ms nook-sandbox-no-seccomp)" "$(sb_ms bwrap)")"
 
 section "binary sizes"
 for rt in "${names[@]}"; do
