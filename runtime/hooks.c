@@ -261,7 +261,9 @@ static enum hook_wait feed_and_wait_nosigpipe(struct child_watch *w, int *status
 static int hook_run_one(const char *kind, const struct spec_hook *h, const char *bundle, const char *json,
                         struct nook_error *err)
 {
-    char *what = xasprintf("%s hook %s", kind, h->path);
+    /* runc's wording ("error running hook"), which scripts and runc's tests
+     * look for. */
+    char *what = xasprintf("error running %s hook %s", kind, h->path);
     int in[2], ex[2];
     int rc = -1;
     if (pipe2(in, O_CLOEXEC) < 0) {

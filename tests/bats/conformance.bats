@@ -396,3 +396,11 @@ cgroup_dirs() {
 	[[ "$output" == *foo*bar* ]]
 	[[ "$output" != *wrote* ]]
 }
+
+@test "a failing hook is reported in runc's words" {
+	cfg '.hooks.createContainer = [{path: "/bin/false"}]'
+	try_create "$ID"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"error running createContainer hook /bin/false"* ]]
+	assert_nothing_left "$ID"
+}
