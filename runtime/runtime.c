@@ -181,6 +181,7 @@ int runtime_delete(const struct nook_globals *g, const char *id, bool force,
     if (container_load(g, id, &c, err) < 0)
         return -1;
     runtime_step(g, "delete", "state directory locked and read");
+    runtime_oom_monitor_warn(&c.st, w);
     enum nook_status s = c.st.status;
     int r;
     if ((s == NOOK_STATUS_RUNNING || s == NOOK_STATUS_PAUSED) && !force) {
@@ -191,7 +192,7 @@ int runtime_delete(const struct nook_globals *g, const char *id, bool force,
          * lost state.json) while its cgroup still holds processes. */
         r = s == NOOK_STATUS_STOPPED && !force ? 0 : container_kill_all(&c, err);
         if (r == 0)
-            r = container_destroy(&c, w, err);
+            r = container_destroy(&c, NULL, w, err);
     }
     container_release(&c);
     return r;
