@@ -563,7 +563,10 @@ int runtime_exec(const struct nook_globals *g, const struct exec_opts *o, struct
         goto out_mask;
     if (c.st.status != NOOK_STATUS_RUNNING && c.st.status != NOOK_STATUS_CREATED &&
         !(c.st.status == NOOK_STATUS_PAUSED && o->ignore_paused)) {
-        nook_error_set(err, 0, "exec: container is %s", nook_status_names[c.st.status]);
+        if (c.st.status == NOOK_STATUS_PAUSED) /* runc's words */
+            nook_error_set(err, 0, "exec: cannot exec in a paused container (use --ignore-paused)");
+        else
+            nook_error_set(err, 0, "exec: container is %s", nook_status_names[c.st.status]);
         goto out;
     }
     if (container_load_spec(&c, &spec, err) < 0)
