@@ -175,6 +175,11 @@ static pid_t clone_child(struct create_ctx *x, unsigned long flags, bool *in_cgr
         args.flags |= CLONE_INTO_CGROUP;
         args.cgroup = (unsigned long long)cgroup_clone_fd(&x->cg);
     }
+    if (nook_trace_sink_fn) {
+        char ns[128];
+        NOOK_TRACE("clone init: new namespaces %s%s", nook_trace_ns_flags(flags, ns, sizeof ns),
+                   args.flags & CLONE_INTO_CGROUP ? ", into its cgroup" : "");
+    }
     pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof args);
     if (pid >= 0) {
         *in_cgroup = args.flags & CLONE_INTO_CGROUP;
