@@ -144,6 +144,35 @@ int cgroup_create(const struct spec *spec, const char *id, struct nook_cgroup *c
     return r;
 }
 
+int cgroup_plan(const struct spec *spec, const char *id, struct nook_cgroup *cg,
+                struct nook_error *err)
+{
+    cg_init(cg);
+    struct cgroup_host h;
+    if (cgroup_host_read(&h, err) < 0)
+        return -1;
+    cg->ops = ops_for(h.kind);
+    cg->kind = h.kind;
+    int r = 0;
+    for (size_t i = 0; i < h.n && r == 0; i++) {
+        if (h.kind == CGROUP_V2 && !h.m[i].v2)
+            continue;
+        char *path;
+        if ((r = cgroup_path_for(h.m[i].mountpoint, spec->cgroups_path, id, &path, err)) < 0)
+            break;
+        if (h.m[i].v2) {
+            cg->path = path;
+        } else {
+            cg->v1 = xrealloc(cg->v1, (cg->n_v1 + 1) * sizeof *cg->v1);
+            cg->v1[cg->n_v1++] = (struct cgroup_v1_dir){xstrdup(h.m[i].controllers), path, -1};
+        }
+    }
+    if (r < 0)
+        cgroup_close(cg);
+    cgroup_host_free(&h);
+    return r;
+}
+
 /* The directory that lists the container's processes: the cgroup2 one, or
  * (pure v1) the freezer's, or any. */
 static const char *tracking_path(const struct nook_cgroup *cg, int *fd)

@@ -61,6 +61,11 @@ char *cgroup_needed_by(const struct spec *spec);
  * behind. */
 int cgroup_create(const struct spec *spec, const char *id, struct nook_cgroup *cg,
                   struct nook_error *err);
+/* The directories cgroup_create would make, without making anything (fds
+ * -1): to record them (cgroup_record) before they exist, so an interrupted
+ * create can be cleaned up (cgroup_open skips directories that are absent). */
+int cgroup_plan(const struct spec *spec, const char *id, struct nook_cgroup *cg,
+                struct nook_error *err);
 /* Record the backend and every path in the state (cgroup_path: the directory
  * that tracks the processes; cgroup_backend; cgroup_paths: "unified" or the v1
  * controller set -> path). */

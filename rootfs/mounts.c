@@ -141,15 +141,74 @@ static int mount_fs(const char *source, int rootfd, const char *dest, const char
     return 0;
 }
 
-/* "cgroup" or "cgroup2": nook manages cgroup v2 only, so a config's "cgroup"
+/* "cgroup" or "cgroup2": with the container's v1 cgroups (a v1 or hybrid
+ * host) a "cgroup" mount shows them (above); otherwise a config's "cgroup"
  * (what runc's default config says) is the v2 hierarchy whenever the host
- * has one mounted anywhere (also on a hybrid host, where it sits at
- * /sys/fs/cgroup/unified); a host without one gets a read-only empty tmpfs
+ * has one mounted anywhere; a host without one gets a read-only empty tmpfs
  * so the path exists. In a user namespace without its own cgroup namespace
  * the kernel refuses the mount; as runc, bind the host's hierarchy then. */
+/* Links for co-mounted controllers: "cpu" and "cpuacct" -> "cpu,cpuacct". */
+static int link_comounted(int dirfd, const char *name, const char *dest, struct nook_error *err)
+{
+    if (!strchr(name, ','))
+        return 0;
+    char *names = xstrdup(name);
+    int rc = 0;
+    char *save;
+    for (char *c = strtok_r(names, ",", &save); c && rc == 0; c = strtok_r(NULL, ",", &save))
+        if (symlinkat(name, dirfd, c) < 0 && errno != EEXIST)
+            rc = nook_error_sys(err, "link %s/%s to %s", dest, c, name);
+    free(names);
+    return rc;
+}
+
+/* A v1 or hybrid host: what runc shows there for a "cgroup" mount, a tmpfs
+ * holding a bind of each of the container's own cgroup directories (so the
+ * container sees its cgroups, and nothing above them), with the mount's
+ * flags (read-only in the default config) on the binds and the tmpfs. */
+static int mount_cgroup_v1(const struct spec_mount *m, int rootfd, const struct rootfs_opts *o,
+                           struct nook_error *err)
+{
+    unsigned long flags = m->flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
+    if (mount_fs("tmpfs", rootfd, m->destination, "tmpfs", flags & ~(unsigned long)MS_RDONLY,
+                 "mode=0755", err) < 0)
+        return -1;
+    int dirfd = rootfs_open_in_root(rootfd, m->destination, 0);
+    if (dirfd < 0)
+        return nook_error_sys(err, "open mount point %s", m->destination);
+    int rc = 0;
+    for (size_t i = 0; i < o->n_cgroups && rc == 0; i++) {
+        char *dest = xasprintf("%s/%s", m->destination, o->cgroups[i].name);
+        int fd = rootfs_mkdir_in_root(rootfd, dest, 0755);
+        if (fd < 0)
+            rc = nook_error_sys(err, "create mount point %s", dest);
+        else
+            close(fd);
+        if (rc == 0)
+            rc = rootfs_bind_onto(o->cgroups[i].host_path, rootfd, dest, false, flags, 0, err);
+        if (rc == 0)
+            rc = link_comounted(dirfd, o->cgroups[i].name, m->destination, err);
+        free(dest);
+    }
+    if (rc == 0 && (flags & MS_RDONLY)) {
+        char target[ROOTFS_FD_PATH_MAX];
+        rootfs_fd_path(dirfd, target);
+        /* dirfd is the tmpfs's root: remount it (the mount, not the binds). */
+        unsigned long ro;
+        if (rootfs_remount_flags(dirfd, MS_RDONLY, 0, &ro) < 0)
+            rc = nook_error_sys(err, "remount %s: read its flags", m->destination);
+        else if (rootfs_mount_change(NULL, target, ro) < 0)
+            rc = remount_error(dirfd, m->destination, 0, err);
+    }
+    close(dirfd);
+    return rc;
+}
+
 static int mount_cgroup(const struct spec_mount *m, int rootfd, const struct rootfs_opts *o,
                         struct nook_error *err)
 {
+    if (strcmp(m->type, "cgroup") == 0 && o->n_cgroups > 0)
+        return mount_cgroup_v1(m, rootfd, o, err);
     char *host_v2;
     if (rootfs_mountinfo_find_fstype("cgroup2", &host_v2, err) < 0)
         return -1;

@@ -46,9 +46,19 @@ void rootfs_plan_free(struct rootfs_plan *plan);
 int rootfs_prepare_dirs(const struct rootfs_plan *plan, struct nook_error *err);
 int rootfs_cleanup(const struct rootfs_plan *plan, struct nook_error *err);
 
+/* One of the container's own cgroup directories on a v1 or hybrid host. */
+struct rootfs_cgroup_dir {
+    const char *name;      /* under the mount: "memory", "cpu,cpuacct", "systemd", "unified" */
+    const char *host_path; /* the container's cgroup directory on the host */
+};
+
 struct rootfs_opts {
     bool userns;    /* in a new user namespace: bind-mount devices, no mknod */
     bool no_pivot;  /* --no-pivot: MS_MOVE + chroot instead of pivot_root */
+    /* v1/hybrid host: a "cgroup" mount is a tmpfs with a bind of each of
+     * these (as runc shows v1 cgroups); none: the cgroup2 hierarchy. */
+    const struct rootfs_cgroup_dir *cgroups;
+    size_t n_cgroups;
 };
 
 /* In the child, in its new mount namespace: make / a recursive slave (as

@@ -98,6 +98,26 @@ static int make_namespaces_after_join(struct create_ctx *x, struct nook_error *e
     return 0;
 }
 
+/* On a v1 or hybrid host a "cgroup" mount shows the container's own cgroup
+ * directories, named as hosts mount them ("name=systemd" is "systemd", the
+ * cgroup2 one "unified"). */
+static size_t cgroup_dirs_for_mount(const struct create_ctx *x, struct rootfs_cgroup_dir *out,
+                                    size_t max)
+{
+    size_t n = 0;
+    if (!x->have_cg || x->cg.kind == CGROUP_V2)
+        return 0;
+    for (size_t i = 0; i < x->cg.n_v1 && n < max; i++) {
+        const char *name = x->cg.v1[i].controllers;
+        if (strncmp(name, "name=", 5) == 0)
+            name += 5;
+        out[n++] = (struct rootfs_cgroup_dir){name, x->cg.v1[i].path};
+    }
+    if (x->cg.path && n < max)
+        out[n++] = (struct rootfs_cgroup_dir){"unified", x->cg.path};
+    return n;
+}
+
 /* In a new user namespace, become its root (the process is unmapped until
  * nook wrote the maps). */
 static int become_userns_root(struct create_ctx *x, struct nook_error *err)
@@ -294,6 +314,9 @@ _Noreturn void init_main(struct create_ctx *x)
 
     struct rootfs_opts ro = {.userns = x->new_userns || x->joined_userns,
                              .no_pivot = x->o->no_pivot};
+    struct rootfs_cgroup_dir cgdirs[32];
+    ro.n_cgroups = cgroup_dirs_for_mount(x, cgdirs, sizeof cgdirs / sizeof cgdirs[0]);
+    ro.cgroups = cgdirs;
     if (ns_set_hostname(x->spec, &err) < 0 || rootfs_mount(x->spec, &x->plan, &ro, &err) < 0 ||
         run_create_hooks(x, &err) < 0 || rootfs_pivot(x->spec, &x->plan, &ro, &err) < 0 || make_cwd(&x->spec->process, &err) < 0 ||
         ns_apply_sysctl(x->spec, &err) < 0 || set_personality(x->spec, &err) < 0 ||

@@ -106,11 +106,17 @@ run_bg() {
 	cfg '.linux.resources.pids = {limit: 0} | .linux.resources.cpu = {shares: 0}
 	   | .linux.resources.memory = {limit: 0}'
 	run_bg 'sleep 100'
-	[ "$(cg_file pids pids.max)" = max ]
+	# No limit: "max", or (v2) no pids.max at all, the controller not enabled.
+	unlimited() {
+		local f
+		f="$(cg_dir pids)/pids.max"
+		[ ! -e "$f" ] || [ "$(cat "$f")" = max ]
+	}
+	unlimited
 	cfg '.linux.resources.pids = {limit: -1}'
 	nook delete -f "$ID"
 	run_bg 'sleep 100'
-	[ "$(cg_file pids pids.max)" = max ]
+	unlimited
 }
 
 @test "cgroup: pause and resume freeze the container; state says paused" {
@@ -230,13 +236,79 @@ run_bg() {
 
 @test "cgroup: inside the container /sys/fs/cgroup shows only its own cgroups" {
 	add_namespace cgroup
-	run_bg 'cat /proc/self/cgroup; echo; ls /sys/fs/cgroup; echo; cat /sys/fs/cgroup/pids/pids.max /sys/fs/cgroup/pids.max 2>/dev/null; sleep 100'
+	cfg '.linux.resources.pids = {limit: 33}'
+	run_bg 'cat /proc/self/cgroup; echo; ls /sys/fs/cgroup /sys/fs/cgroup/memory 2>&1; echo; cat /sys/fs/cgroup/pids/pids.max /sys/fs/cgroup/pids.max 2>/dev/null; touch /sys/fs/cgroup/x 2>&1; sleep 100'
 	wait_file "$BATS_TEST_TMPDIR/$ID.out"
 	sleep 0.5
 	out=$(ctr_output "$ID")
 	echo "$out"
+	# Its own cgroup is the root of what it sees, in every hierarchy.
 	[[ "$out" != *"nook"* ]]
+	[[ "$out" != *"$ID"* ]]
 	while IFS=: read -r _ _ path; do
 		[ "$path" = / ]
 	done < <(echo "$out" | sed -n '1,/^$/p' | grep :)
+	# Its limit, where a v1 host (a tmpfs with a directory per hierarchy,
+	# as runc) or a v2 host (the cgroup2 mount) shows it; read-only.
+	grep -qx 33 <<<"$out"
+	[[ "$out" == *"Read-only file system"* ]]
+	if [ "$(backend)" != v2 ]; then
+		grep -qx memory <<<"$out"
+		grep -qx pids <<<"$out"
+		grep -qx memory.limit_in_bytes <<<"$out"
+	fi
+}
+
+# has_controller NAME: the container's cgroups include NAME's hierarchy.
+has_controller() {
+	if [ "$(backend)" = v2 ]; then
+		grep -qw "$1" "$(cg_dir "$1")/../cgroup.subtree_control" 2>/dev/null ||
+			grep -qw "$1" "$(cg_dir "$1")/cgroup.controllers"
+	else
+		[ -n "$(cg_dir "$1")" ]
+	fi
+}
+
+@test "cgroup: device rules: /dev/null works, a denied device gives EPERM" {
+	# runc's default config: devices [{allow: false, access: rwm}]; v1 gets
+	# devices.deny "a" and the rules, v2 an eBPF filter.
+	jq -e '.linux.resources.devices[0].allow == false' "$BUNDLE/config.json"
+	mknod "$ROOTFS/kmsg" c 1 11
+	run_container 'echo x >/dev/null && echo null-ok; head -c1 /dev/zero >/dev/null && echo zero-ok
+	               head -c1 /kmsg >/dev/null; true'
+	echo "$output"
+	[[ "$output" == *null-ok* ]]
+	[[ "$output" == *zero-ok* ]]
+	[[ "$output" == *"/kmsg: Operation not permitted"* ]]
+}
+
+@test "cgroup: block IO throttling and hugetlb land where the host has them" {
+	dev=$(cat /sys/block/vda/dev 2>/dev/null || true)
+	[ -n "$dev" ] || skip "no /dev/vda here"
+	cfg '.linux.resources.blockIO = {throttleReadBpsDevice: [{major: $maj, minor: $min, rate: 1048576}]}' \
+		--argjson maj "${dev%:*}" --argjson min "${dev#*:}"
+	run_bg 'sleep 100'
+	case "$(backend)" in
+	v2) grep -q "^$dev rbps=1048576 " "$(cg_dir io)/io.max" ;;
+	*) grep -qx "$dev 1048576" "$(cg_dir blkio)/blkio.throttle.read_bps_device" ;;
+	esac
+	if has_controller hugetlb && [ -d /sys/kernel/mm/hugepages/hugepages-2048kB ]; then
+		nook delete -f "$ID"
+		cfg 'del(.linux.resources.blockIO) | .linux.resources.hugepageLimits = [{pageSize: "2MB", limit: 4194304}]'
+		run_bg 'sleep 100'
+		case "$(backend)" in
+		v2) [ "$(cg_file hugetlb hugetlb.2MB.max)" = 4194304 ] ;;
+		*) [ "$(cg_file hugetlb hugetlb.2MB.limit_in_bytes)" = 4194304 ] ;;
+		esac
+	fi
+}
+
+@test "cgroup: v1 co-mounted net_cls,net_prio get classID and priorities" {
+	grep -q ' - cgroup cgroup .*net_cls' /proc/self/mountinfo || skip "no v1 net_cls hierarchy here"
+	cfg '.linux.resources.network = {classID: 1048577, priorities: [{name: "lo", priority: 5}]}'
+	run_bg 'sleep 100'
+	[ "$(cg_file net_cls net_cls.classid)" = 1048577 ]
+	grep -qx "lo 5" "$(cg_dir net_prio)/net_prio.ifpriomap"
+	# One directory serves both controllers.
+	[ "$(cg_dir net_cls)" = "$(cg_dir net_prio)" ]
 }

@@ -68,7 +68,7 @@ if [ "$cgroup" = v1 ]; then
     mount -t tmpfs -o mode=0755 cgroup /newroot/sys/fs/cgroup || fail "tmpfs /sys/fs/cgroup"
     for set in cpu,cpuacct net_cls,net_prio cpuset memory devices freezer blkio pids hugetlb perf_event; do
         first=${set%%,*}
-        grep -q "^$first[[:space:]]" /proc/cgroups || continue
+        grep -q "^$first[[:space:]]" /newroot/proc/cgroups || continue
         mkdir -p "/newroot/sys/fs/cgroup/$set"
         mount -t cgroup -o "$set" cgroup "/newroot/sys/fs/cgroup/$set" || fail "mount cgroup $set"
         if [ "$set" != "$first" ]; then
