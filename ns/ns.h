@@ -63,6 +63,9 @@ int ns_write_id_maps(pid_t pid, const struct spec *spec, struct nook_error *err)
 /* In the child, inside the new uts ns: sethostname/setdomainname. */
 int ns_set_hostname(const struct spec *spec, struct nook_error *err);
 
+/* Child, in its new network namespace (none given by path): bring lo up. */
+int ns_loopback_up(const struct spec *spec, struct nook_error *err);
+
 /* In the child, after the container's /proc is mounted (after pivot_root):
  * write every linux.sysctl key under /proc/sys. */
 int ns_apply_sysctl(const struct spec *spec, struct nook_error *err);

@@ -70,6 +70,8 @@ int rootfs_remount_flags(int fd, unsigned long set, unsigned long clear,
 int rootfs_mountinfo_find_fstype(const char *fstype, char **out, struct nook_error *err);
 /* The mount point (the topmost one) holding path. */
 int rootfs_mountinfo_containing(const char *path, char **out, struct nook_error *err);
+/* Every mount point, in mountinfo order (free each and v). */
+int rootfs_mountinfo_points(struct spec_strv *out, struct nook_error *err);
 
 /* ---- the steps of rootfs_mount() and rootfs_pivot() ---------------------- */
 

@@ -116,3 +116,18 @@ int rootfs_mountinfo_containing(const char *path, char **out, struct nook_error 
     *out = f.best ? f.best : xstrdup("/");
     return 0;
 }
+
+static int collect_point(const struct mountinfo_line *ml, void *arg)
+{
+    struct spec_strv *v = arg;
+    v->v = xrealloc(v->v, (v->n + 2) * sizeof *v->v);
+    v->v[v->n++] = xstrdup(ml->mountpoint);
+    v->v[v->n] = NULL;
+    return 0;
+}
+
+int rootfs_mountinfo_points(struct spec_strv *out, struct nook_error *err)
+{
+    memset(out, 0, sizeof *out);
+    return each_mount(collect_point, out, err);
+}

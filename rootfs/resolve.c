@@ -159,17 +159,87 @@ int rootfs_open_in_root(int rootfd, const char *path, int flags)
     return rootfs_open_in_root_walk(rootfd, path, flags);
 }
 
+/* Where creating path must happen: path with every symlink in it followed
+ * as the kernel would inside the root ("/" and ".." never above it), up to
+ * the first missing component; the rest is kept as written. So a dangling
+ * symlink (etc/resolv.conf -> ../run/systemd/resolve/stub-resolv.conf, as
+ * real images ship) names the place to create its target, inside the root.
+ * Only finds the place: the creating is still done with the in-root
+ * helpers. NULL with errno set on error. */
+static char *creation_path(int rootfd, const char *path)
+{
+    char *rest = xstrdup(path);
+    char *out = xstrdup(""); /* "" is the root, else "/a/b" */
+    size_t pos = 0;
+    int links = 0;
+    bool missing = false, failed = false;
+    while (!failed && rest[pos]) {
+        if (rest[pos] == '/') {
+            pos++;
+            continue;
+        }
+        size_t len = strcspn(rest + pos, "/");
+        char *name = xmalloc(len + 1);
+        memcpy(name, rest + pos, len);
+        name[len] = '\0';
+        pos += len;
+        if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
+            char *up = strrchr(out, '/');
+            if (name[1] == '.' && up)
+                *up = '\0';
+            free(name);
+            continue;
+        }
+        char *next = xasprintf("%s/%s", out, name);
+        free(name);
+        struct stat st;
+        char target[4096];
+        ssize_t n = 0;
+        if (!missing && fstatat(rootfd, next + 1, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+            missing = errno == ENOENT;
+            failed = !missing;
+        } else if (!missing && S_ISLNK(st.st_mode)) {
+            n = readlinkat(rootfd, next + 1, target, sizeof target - 1);
+            if (n < 0 || ++links > MAX_SYMLINKS) {
+                if (n >= 0)
+                    errno = ELOOP;
+                failed = true;
+            } else {
+                target[n] = '\0';
+                if (target[0] == '/')
+                    out[0] = '\0';
+                splice_symlink(&rest, pos, target);
+                pos = 0;
+                free(next);
+                continue;
+            }
+        }
+        if (failed) {
+            free(next);
+            break;
+        }
+        free(out);
+        out = next;
+    }
+    int saved = errno;
+    free(rest);
+    if (failed) {
+        free(out);
+        errno = saved;
+        return NULL;
+    }
+    if (out[0] == '\0') {
+        free(out);
+        out = xstrdup("/");
+    }
+    return out;
+}
+
 /* Like mkdir -p, one component at a time: each prefix is re-resolved in the
  * root, and a missing component is made with mkdirat() in its resolved
- * parent, so a symlinked parent is followed inside the root only. A dangling
- * symlink on the way is an error (ENOENT), not something to create through,
- * as runc's MkdirAllInRoot. */
-int rootfs_mkdir_in_root(int rootfd, const char *path, mode_t mode)
+ * parent, so a symlinked parent is followed inside the root only. */
+static int mkdir_components(int rootfd, const char *path, mode_t mode)
 {
-    int fd = rootfs_open_in_root(rootfd, path, O_DIRECTORY);
-    if (fd >= 0 || errno != ENOENT)
-        return fd;
-
     char *prefix = xmalloc(strlen(path) + 2);
     size_t plen = 0;
     int parent = rootfs_open_in_root(rootfd, "/", O_DIRECTORY);
@@ -209,19 +279,40 @@ int rootfs_mkdir_in_root(int rootfd, const char *path, mode_t mode)
     return parent;
 }
 
+/* A dangling symlink on the way is followed inside the root: its target is
+ * created (creation_path). */
+int rootfs_mkdir_in_root(int rootfd, const char *path, mode_t mode)
+{
+    int fd = rootfs_open_in_root(rootfd, path, O_DIRECTORY);
+    if (fd >= 0 || errno != ENOENT)
+        return fd;
+    char *where = creation_path(rootfd, path);
+    if (!where)
+        return -1;
+    fd = mkdir_components(rootfd, where, mode);
+    free(where);
+    if (fd < 0)
+        return -1;
+    close(fd);
+    /* The directory path names, now that its target exists. */
+    return rootfs_open_in_root(rootfd, path, O_DIRECTORY);
+}
+
 int rootfs_mkfile_in_root(int rootfd, const char *path, mode_t mode)
 {
     int fd = rootfs_open_in_root(rootfd, path, 0);
     if (fd >= 0 || errno != ENOENT)
         return fd;
 
-    char *clean = rootfs_path_clean(path);
+    char *clean = creation_path(rootfd, path);
+    if (!clean)
+        return -1;
     char *dir = rootfs_path_dirname(clean);
     const char *name = strrchr(clean, '/') + 1;
     int parent = rootfs_mkdir_in_root(rootfd, dir, 0755);
     if (parent >= 0) {
-        /* O_EXCL|O_NOFOLLOW: a dangling symlink here is an error rather than
-         * something to create through. */
+        /* O_EXCL|O_NOFOLLOW: never create through a symlink that appeared
+         * after creation_path looked. */
         int f = openat(parent, name, O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY | O_CLOEXEC,
                        mode);
         if (f >= 0 || errno == EEXIST) {

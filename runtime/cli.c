@@ -4,6 +4,7 @@
 
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 const char *nook_current_id;
@@ -23,6 +24,7 @@ const struct command commands[] = {
     {"update", cmd_update, "update [--memory N] [--memory-swap N] [--cpu-quota N] [--cpu-period N] [--cpu-share N] [--cpuset-cpus L] [--pids-limit N] [-r FILE] ID", "change a container's resource limits"},
     {"events", cmd_events, "events [--stats] [--interval D] ID", "print a container's events and stats"},
     {"spec", cmd_spec, "spec [--bundle DIR] [--rootless]", "write a default config.json"},
+    {"sandbox", cmd_sandbox, "sandbox [OPTIONS] -- CMD [ARG...]", "run CMD in a throw-away sandbox of the host (nook sandbox --help)"},
     {"features", cmd_features, "features", "print what this build supports (OCI features JSON)"},
 };
 
@@ -55,6 +57,22 @@ int command_help(const char *cmd)
     return 0;
 }
 
+/* s with every byte that is not printable ASCII (or is a backslash or a
+ * quote) as \xNN. Caller frees. */
+static char *escape_for_terminal(const char *s)
+{
+    size_t n = strlen(s);
+    char *out = xmalloc(4 * n + 1), *o = out;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p >= 0x20 && *p < 0x7f && *p != '\\' && *p != '"')
+            *o++ = (char)*p;
+        else
+            o += sprintf(o, "\\x%02x", *p);
+    }
+    *o = '\0';
+    return out;
+}
+
 int take_id(const char *cmd, int argc, char **argv, int extra_max, const char **id)
 {
     int left = argc - optind;
@@ -63,9 +81,16 @@ int take_id(const char *cmd, int argc, char **argv, int extra_max, const char **
     if (extra_max >= 0 && left > 1 + extra_max)
         return usage_error(cmd, "%s: too many arguments", cmd);
     *id = argv[optind];
+    if (!runtime_id_valid(*id)) {
+        /* Shown escaped: an id is not to put control characters or a
+         * second line on the caller's terminal. */
+        char *shown = escape_for_terminal(*id);
+        int r = usage_error(cmd, "invalid container ID \"%s\" (letters, digits and \"_+-.\" "
+                            "only, not \".\" or \"..\")", shown);
+        free(shown);
+        return r;
+    }
     nook_current_id = *id;
-    if (!**id || strchr(*id, '/') || !strcmp(*id, ".") || !strcmp(*id, ".."))
-        return usage_error(cmd, "invalid container ID \"%s\"", *id);
     return 0;
 }
 

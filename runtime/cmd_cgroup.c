@@ -473,7 +473,7 @@ int cmd_events(struct nook_globals *g, int argc, char **argv, struct nook_error 
                 print_line(spec_event_json("oom", id));
             if (cgroup_read_stats(&cg, &s, &read_err) < 0)
                 break;
-            if (container_status(&st) == NOOK_STATUS_STOPPED)
+            if (!container_pid_alive(&st))
                 break;
             print_line(spec_event_stats_json(id, &s));
         }

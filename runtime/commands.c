@@ -247,8 +247,11 @@ static void print_table(const struct nook_state *v, size_t n)
     printf("%-12s %-8s %-10s %-40s %-31s %s\n", "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER");
     for (size_t i = 0; i < n; i++) {
         int pid = v[i].status == NOOK_STATUS_STOPPED ? 0 : v[i].pid;
+        /* A state dir with nothing recorded (create killed early) has
+         * neither bundle nor creation time. */
         printf("%-12s %-8d %-10s %-40s %-31s %u\n", v[i].id, pid, nook_status_names[v[i].status],
-               v[i].bundle, v[i].created, (unsigned)v[i].owner);
+               v[i].bundle ? v[i].bundle : "", v[i].created ? v[i].created : "",
+               (unsigned)v[i].owner);
     }
 }
 

@@ -84,6 +84,37 @@ static int save_state(struct create_ctx *x, struct nook_error *err)
     return r;
 }
 
+/* Running without a cgroup of its own (create_cgroup): the planned one
+ * is not the container's. */
+static void forget_cgroup(struct nook_state *st)
+{
+    free(st->cgroup_path);
+    free(st->cgroup_backend);
+    for (size_t i = 0; i < st->cgroup_paths.n; i++) {
+        free(st->cgroup_paths.v[i].key);
+        free(st->cgroup_paths.v[i].value);
+    }
+    free(st->cgroup_paths.v);
+    st->cgroup_path = st->cgroup_backend = NULL;
+    st->cgroup_paths = (struct spec_kvlist){NULL, 0};
+}
+
+/* resources.json: what create is about to make (cgroup, overlay dirs), in
+ * state.json's format, written once before any of it exists and never
+ * rewritten. A nook killed at any later point, or a state.json lost or
+ * corrupted since, leaves delete -f this to find and remove everything by
+ * (runtime/state.c). */
+static int record_resources(struct create_ctx *x, struct nook_error *err)
+{
+    struct spec_kvlist annotations = x->st.annotations;
+    x->st.annotations = (struct spec_kvlist){NULL, 0};
+    char *json = spec_state_file_json(&x->st);
+    x->st.annotations = annotations;
+    int r = write_in_dir(x, "resources.json", json, strlen(json), err);
+    free(json);
+    return r;
+}
+
 static void fill_state(struct create_ctx *x)
 {
     struct nook_state *st = &x->st;
@@ -95,8 +126,14 @@ static void fill_state(struct create_ctx *x)
     st->rootfs = xstrdup(x->plan.overlay ? x->plan.mountpoint : x->plan.root);
     st->created = now_rfc3339();
     st->owner = geteuid();
-    if (x->have_cg)
-        cgroup_record(&x->cg, st);
+    /* What create_cgroup() will make, before it exists (cgroup_open of a
+     * recorded directory that was never made skips it). */
+    struct nook_cgroup planned;
+    struct nook_error ignored;
+    if (cgroup_plan(x->spec, x->o->id, &planned, &ignored) == 0) {
+        cgroup_record(&planned, st);
+        cgroup_close(&planned);
+    }
     st->overlay = x->plan.overlay;
     st->overlay_volatile = x->plan.overlay_volatile;
     st->overlay_work = x->plan.work ? xstrdup(x->plan.work) : NULL;
@@ -363,9 +400,20 @@ static int create_cgroup(struct create_ctx *x, struct nook_error *err)
         x->have_cg = true;
         return 0;
     }
-    if (err->code != EACCES && err->code != EPERM && err->code != EROFS)
-        return -1;
+    bool denied = err->code == EACCES || err->code == EPERM || err->code == EROFS;
     char *needed = cgroup_needed_by(x->spec);
+    if (x->o->best_effort_limits && (denied || needed)) {
+        /* sandbox --best-effort: a limit that cannot be had is a warning. */
+        runtime_warn(x->warnings, "%s not enforced: %s", needed ? needed : "a cgroup",
+                     err->msg);
+        free(needed);
+        memset(err, 0, sizeof *err);
+        return 0;
+    }
+    if (!denied) {
+        free(needed);
+        return -1;
+    }
     if (!needed) {
         nook_log(x->g, "debug", "running without a cgroup of its own: %s", err->msg);
         /* Handled: main must not print it when a foreground run exits 1. */
@@ -434,25 +482,40 @@ static int check_options(const struct create_ctx *x, struct nook_error *err)
 
 static int do_create(struct create_ctx *x, struct created *out, struct nook_error *err)
 {
+    if (!runtime_id_valid(x->o->id))
+        return nook_error_set(err, 0, "invalid container id (letters, digits and \"_+-.\" only)");
     if (check_options(x, err) < 0 || ns_validate(x->spec, err) < 0 ||
         check_privileges(x->spec, err) < 0 || security_validate(x->spec, err) < 0)
         return -1;
+    const struct nook_globals *g = x->g;
     if (make_state_dir(x, err) < 0)
         return -1;
+    runtime_step(g, "create", "state directory made and locked");
     if (write_in_dir(x, "config.json", x->config_json, x->config_len, err) < 0)
         return -1;
+    runtime_step(g, "create", "config.json stored");
     /* A spec built in memory has no bundle: its state dir stands in. */
     x->bundle = x->rs->bundle ? x->rs->bundle : x->dir;
     if (rootfs_plan(x->spec, x->bundle, x->dir, x->o->id, &x->plan, err) < 0)
         return -1;
+    fill_state(x);
+    if (record_resources(x, err) < 0)
+        return -1;
+    runtime_step(g, "create", "resources recorded");
     if (rootfs_prepare_dirs(&x->plan, err) < 0)
         return -1;
     x->plan_dirs = true;
+    runtime_step(g, "create", "rootfs directories made");
     if (create_cgroup(x, err) < 0)
         return -1;
-    fill_state(x);
-    if (save_state(x, err) < 0 || make_exec_fifo(x, err) < 0)
+    if (x->have_cg)
+        cgroup_record(&x->cg, &x->st);
+    else
+        forget_cgroup(&x->st);
+    runtime_step(g, "create", "cgroup made");
+    if (make_exec_fifo(x, err) < 0)
         return -1;
+    runtime_step(g, "create", "exec.fifo made");
     if (x->o->console_socket && console_socket_connect(x->o->console_socket, &x->console_sock, err) < 0)
         return -1;
     if (x->spec->has_seccomp && security_seccomp_uses_notify(&x->spec->seccomp) &&
@@ -466,8 +529,12 @@ static int do_create(struct create_ctx *x, struct created *out, struct nook_erro
     const struct spec_namespace *u = spec_find_namespace(x->spec, SPEC_NS_USER);
     x->new_userns = u && !u->path;
     x->joined_userns = u && u->path;
-    if (start_child(x, err) < 0 || serve_child(x, out, err) < 0)
+    if (start_child(x, err) < 0)
         return -1;
+    runtime_step(g, "create", "init cloned");
+    if (serve_child(x, out, err) < 0)
+        return -1;
+    runtime_step(g, "create", "init set up");
     if (x->slow_path && out->init != x->child) {
         /* The intermediate child exits once it has forked the init. */
         while (waitpid(x->child, NULL, 0) < 0 && errno == EINTR)
@@ -482,18 +549,26 @@ static int do_create(struct create_ctx *x, struct created *out, struct nook_erro
     x->st.status = NOOK_STATUS_CREATED;
     if (save_state(x, err) < 0)
         return -1;
+    runtime_step(g, "create", "state.json written");
+    /* Only now that state.json names it may the init outlive us. */
+    if (reply(x, SYNC_COMMITTED, 0, err) < 0)
+        return -1;
+    runtime_step(g, "create", "init told it is recorded");
     if (x->o->pid_file && write_pid_file(x->o->pid_file, out->init, err) < 0)
         return nook_error_wrap(err, "write --pid-file");
+    runtime_step(g, "create", "pid file written");
     return 0;
 }
 
 int container_create(const struct nook_globals *g, struct runtime_spec *rs,
-                     const struct create_opts *o, struct created *out, struct nook_error *err)
+                     const struct create_opts *o, struct created *out,
+                     struct runtime_warnings *w, struct nook_error *err)
 {
     struct create_ctx x;
     memset(&x, 0, sizeof x);
     x.g = g;
     x.o = o;
+    x.warnings = w;
     x.rs = rs;
     x.spec = &rs->spec;
     x.config_json = rs->json;

@@ -14,6 +14,7 @@ struct create_ctx {
     const struct nook_globals *g;
     const struct create_opts *o;
     const struct runtime_spec *rs;
+    struct runtime_warnings *warnings;
     struct spec *spec;      /* &rs->spec */
     const char *config_json;
     size_t config_len;

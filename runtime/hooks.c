@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -28,12 +29,18 @@ const char *const hook_kind_names[SPEC_HOOK_KINDS] = {
  * may block signals it reads from a signalfd), no fds of nook's leaking into
  * the hook, then exec. On failure the errno goes up the exec-error pipe. */
 static void __attribute__((noreturn))
-hook_child(const struct spec_hook *h, const char *bundle, int stdin_fd, int errfd)
+hook_child(const struct spec_hook *h, const char *bundle, int stdin_fd, int errfd, pid_t nook)
 {
     sigset_t none;
     sigemptyset(&none);
     struct nook_error ignored = {.code = 0};
     int rc;
+    /* A hook must not outlive the nook running it: it dies with nook (the
+     * parent-death signal survives execve), and it leads a process group of
+     * its own that nook kills once the hook is done or given up on. The
+     * getppid check covers a nook killed before the prctl. */
+    if (setpgid(0, 0) < 0 || prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != nook)
+        _exit(127);
     if (stdin_fd == STDIN_FILENO)
         rc = fcntl(stdin_fd, F_SETFD, 0);
     else
@@ -65,9 +72,11 @@ static long long now_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The hook and whatever it started in its process group. */
 static void kill_and_reap(pid_t pid)
 {
     int status;
+    kill(-pid, SIGKILL);
     kill(pid, SIGKILL);
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
@@ -119,11 +128,25 @@ static int watch_check(struct child_watch *w, int *status)
         while (read(w->fd, &si, sizeof si) == (ssize_t)sizeof si)
             w->sigchld_seen = true;
     }
-    pid_t r;
+    /* WNOWAIT: while the hook is an unreaped zombie its pid cannot be
+     * reused, so its process group can be killed without hitting anyone
+     * else's; then it is reaped. */
+    siginfo_t si;
+    si.si_pid = 0;
+    int r;
     do
-        r = waitpid(w->pid, status, WNOHANG);
+        r = waitid(P_PID, (id_t)w->pid, &si, WEXITED | WNOHANG | WNOWAIT);
     while (r < 0 && errno == EINTR);
-    return r < 0 ? -1 : r == w->pid;
+    if (r < 0)
+        return -1;
+    if (si.si_pid != w->pid)
+        return 0;
+    kill(-w->pid, SIGKILL);
+    pid_t p;
+    do
+        p = waitpid(w->pid, status, 0);
+    while (p < 0 && errno == EINTR);
+    return p == w->pid ? 1 : -1;
 }
 
 static void watch_end(struct child_watch *w)
@@ -251,6 +274,7 @@ static int hook_run_one(const char *kind, const struct spec_hook *h, const char 
         close(in[1]);
         goto out_what;
     }
+    pid_t self = getpid();
     pid_t pid = fork();
     if (pid < 0) {
         nook_error_sys(err, "%s: fork", what);
@@ -261,7 +285,9 @@ static int hook_run_one(const char *kind, const struct spec_hook *h, const char 
         goto out_what;
     }
     if (pid == 0)
-        hook_child(h, bundle, in[0], ex[1]);
+        hook_child(h, bundle, in[0], ex[1], self);
+    /* Also here, so the group exists before any kill of it below. */
+    (void)setpgid(pid, pid);
     if (nook_trace_sink_fn) {
         char args[1024];
         NOOK_TRACE("%s: run (pid %d) with args [%s], %zu env, timeout %ds", what, (int)pid,

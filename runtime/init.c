@@ -98,6 +98,17 @@ static int make_namespaces_after_join(struct create_ctx *x, struct nook_error *e
     return 0;
 }
 
+/* The id to take in the new user namespace: 0, or where 0 is not mapped
+ * (a rootless `sandbox --user` maps the caller to that user alone) the first
+ * mapped one. */
+static unsigned userns_own_id(const struct spec_idmap *m, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (m[i].container_id == 0)
+            return 0;
+    return n ? m[0].container_id : 0;
+}
+
 /* On a v1 or hybrid host a "cgroup" mount shows the container's own cgroup
  * directories, named as hosts mount them ("name=systemd" is "systemd", the
  * cgroup2 one "unified"). */
@@ -124,10 +135,14 @@ static int become_userns_root(struct create_ctx *x, struct nook_error *err)
 {
     if (!x->new_userns)
         return 0;
-    if (setresgid(0, 0, 0) < 0)
-        return nook_error_sys(err, "setresgid 0 in the user namespace");
-    if (setresuid(0, 0, 0) < 0)
-        return nook_error_sys(err, "setresuid 0 in the user namespace");
+    const struct spec *s = x->spec;
+    gid_t gid = userns_own_id(s->gid_mappings, s->n_gid_mappings);
+    uid_t uid = userns_own_id(s->uid_mappings, s->n_uid_mappings);
+    if (setresgid(gid, gid, gid) < 0)
+        return nook_error_sys(err, "setresgid %u in the user namespace", (unsigned)gid);
+    /* From one non-zero uid to another: the kernel leaves the capabilities. */
+    if (setresuid(uid, uid, uid) < 0)
+        return nook_error_sys(err, "setresuid %u in the user namespace", (unsigned)uid);
     return 0;
 }
 
@@ -187,6 +202,9 @@ static int wait_for_start(struct create_ctx *x, struct nook_error *err)
     while (fd < 0 && errno == EINTR);
     if (fd < 0)
         return nook_error_sys(err, "open exec.fifo");
+    /* Released: with the fifo gone the container is "running" even if the
+     * `nook start` that opened it is killed now (runtime/state.c). */
+    (void)unlinkat(x->dir_fd, "exec.fifo", 0);
     if (write_all(fd, "0", 1) < 0) {
         int e = errno;
         close(fd);
@@ -276,6 +294,13 @@ _Noreturn void init_main(struct create_ctx *x)
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
+    /* A nook killed during create takes the half-made init with it (in the
+     * slow path this is the intermediate child; the init it forks notices
+     * nook's end as EOF on the sync socket). */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) {
+        nook_error_sys(&err, "set the parent-death signal");
+        fail(x, &err);
+    }
     /* Our copy of the lock fd would keep the container locked after create. */
     close(x->lock_fd);
     x->lock_fd = -1;
@@ -317,14 +342,23 @@ _Noreturn void init_main(struct create_ctx *x)
     struct rootfs_cgroup_dir cgdirs[32];
     ro.n_cgroups = cgroup_dirs_for_mount(x, cgdirs, sizeof cgdirs / sizeof cgdirs[0]);
     ro.cgroups = cgdirs;
-    if (ns_set_hostname(x->spec, &err) < 0 || rootfs_mount(x->spec, &x->plan, &ro, &err) < 0 ||
+    if (ns_set_hostname(x->spec, &err) < 0 || ns_loopback_up(x->spec, &err) < 0 ||
+        rootfs_mount(x->spec, &x->plan, &ro, &err) < 0 ||
         run_create_hooks(x, &err) < 0 || rootfs_pivot(x->spec, &x->plan, &ro, &err) < 0 || make_cwd(&x->spec->process, &err) < 0 ||
         ns_apply_sysctl(x->spec, &err) < 0 || set_personality(x->spec, &err) < 0 ||
         process_set_rlimits(&x->spec->process, &err) < 0 || setup_console(x, &err) < 0)
         fail(x, &err);
 
     x->st.status = NOOK_STATUS_CREATED;
-    if (sync_send(x->sync[1], SYNC_CREATED, 0, NULL, -1, &err) < 0)
+    /* Until state.json names us a killed nook leaves nothing to find us by,
+     * so we die with it until then: by the parent-death signal so far, and
+     * from here by the EOF it leaves on the sync socket (the signal must go
+     * first: nook exits as soon as it has told us). */
+    if (prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0) < 0) {
+        nook_error_sys(&err, "clear the parent-death signal");
+        fail(x, &err);
+    }
+    if (ask(x, SYNC_CREATED, SYNC_COMMITTED, NULL, &err) < 0)
         fail(x, &err);
     if (wait_for_start(x, &err) < 0)
         fail(x, &err);

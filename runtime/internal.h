@@ -10,6 +10,13 @@
 
 #include "runtime.h"
 
+/* ---- steps (runtime/step.c) ---- */
+
+/* Step `what` of command cmd is done. With --debug and
+ * NOOK_DEBUG_KILL_AT_STEP set: logged (numbered per process), and for the
+ * value <cmd>:<n> nook SIGKILLs itself at step n (the crash tests). */
+void runtime_step(const struct nook_globals *g, const char *cmd, const char *what);
+
 /* ---- state store (runtime/state.c) ---- */
 
 /* An opened container: its state, locked while held. */
@@ -18,12 +25,21 @@ struct container {
     char *dir;      /* <root>/<id> */
     int lock_fd;    /* flock()ed <root>/<id>/lock, -1 when not held */
     struct nook_state st;
+    bool recorded;  /* st is from state.json or resources.json, not just the dir */
+    const struct nook_globals *g;
 };
 
-/* Open an existing container, take its lock, read state.json and refresh the
- * status (stopped if the pid is gone, paused if the cgroup is frozen). */
+/* Open an existing container (its state dir), take its lock, read what is
+ * recorded of it and derive the status from facts (container_status). A
+ * state dir with a missing or corrupt state.json still loads: from
+ * resources.json, else as a container that never got past "creating", so
+ * delete -f can remove what a killed nook left. */
 int container_load(const struct nook_globals *g, const char *id, struct container *c,
                    struct nook_error *err);
+/* The same without the lock, for list: -1 when <root>/<id> is not a state
+ * dir. A container whose create holds the lock and has no state.json yet is
+ * "creating". */
+int container_read_unlocked(const struct nook_globals *g, const char *id, struct nook_state *st);
 /* Write state.json (atomically). */
 int container_save(struct container *c, struct nook_error *err);
 /* Unlock and free (does not delete anything). */
@@ -31,8 +47,11 @@ void container_release(struct container *c);
 /* Read the config.json copy made at create. */
 int container_load_spec(const struct container *c, struct spec *spec, struct nook_error *err);
 
-/* The refreshed status of a state, without a lock (for list). */
-enum nook_status container_status(const struct nook_state *st);
+/* The status from facts: stopped when the init is gone, created while
+ * <dir>/exec.fifo exists, paused when the cgroup is frozen, else running. */
+enum nook_status container_status(const char *dir, const struct nook_state *st);
+/* The parent pid of pid (/proc/<pid>/stat), or -1. */
+pid_t proc_parent(pid_t pid);
 /* The container's pid still runs and is the process nook started (its start
  * time matches), not a zombie. */
 bool container_pid_alive(const struct nook_state *st);
@@ -54,7 +73,8 @@ struct created {
  * config copy; without a bundle the state dir is the bundle). Leaves nothing
  * behind on error. The caller has blocked the signals it will forward (run). */
 int container_create(const struct nook_globals *g, struct runtime_spec *rs,
-                     const struct create_opts *o, struct created *out, struct nook_error *err);
+                     const struct create_opts *o, struct created *out,
+                     struct runtime_warnings *w, struct nook_error *err);
 
 /* Release a created container: open exec.fifo for reading and read the byte
  * init writes, failing if init dies first. Then status running and
@@ -68,6 +88,10 @@ int container_destroy(struct container *c, struct runtime_warnings *w, struct no
 
 /* Kill every process of the container and wait until init is gone. */
 int container_kill_all(struct container *c, struct nook_error *err);
+/* Send sig to the container's init, checked to still be the process nook
+ * started ("container is not running" otherwise); through a pidfd where the
+ * kernel has pidfd_open, else kill(2). */
+int container_signal_init(const struct container *c, int sig, struct nook_error *err);
 
 /* ---- foreground processes (runtime/signals.c) ---- */
 
@@ -86,7 +110,8 @@ enum sync_type {
     SYNC_HOOKS,         /* child -> parent: mounts done, run prestart/createRuntime */
     SYNC_HOOKS_DONE,
     SYNC_MASTER,        /* child -> parent: pty master attached (SCM_RIGHTS) */
-    SYNC_CREATED,       /* child -> parent: ready, waiting on exec.fifo */
+    SYNC_CREATED,       /* child -> parent: ready to wait on exec.fifo */
+    SYNC_COMMITTED,     /* parent -> child: state.json names you: outlive nook */
     SYNC_ERROR,         /* either way: err holds why; the sender gives up */
 };
 

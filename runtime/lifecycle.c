@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../cgroup/cgroup.h"
@@ -38,8 +39,11 @@ static int wait_for_exec(int fifo, struct nook_error *err)
     }
 }
 
-/* Open exec.fifo for reading (non-blocking: the init may already be gone)
- * and wait for its byte or for the init to die, then for the execve. */
+/* Open exec.fifo for reading (non-blocking: the init may already be gone),
+ * which lets the init go on, and wait for its byte or for the init to die,
+ * then for the execve.
+ * Once the fifo is gone the container counts as running (container_status),
+ * whatever happens to this nook. */
 static int release_init(struct container *c, struct nook_error *err)
 {
     char *path = xasprintf("%s/exec.fifo", c->dir);
@@ -49,33 +53,29 @@ static int release_init(struct container *c, struct nook_error *err)
         free(path);
         return nook_error_set(err, e, "open exec.fifo");
     }
-    int pidfd = pidfd_open_pid(c->st.pid);
+    runtime_step(c->g, "start", "exec.fifo opened");
     int r = 0;
+    /* Without pidfd_open (Linux < 5.3, valgrind) look at the init now and
+     * then instead. */
+    int pidfd = pidfd_open_pid(c->st.pid);
     for (;;) {
         struct pollfd p[2] = {{.fd = fifo, .events = POLLIN}, {.fd = pidfd, .events = POLLIN}};
-        if (poll(p, pidfd >= 0 ? 2 : 1, -1) < 0) {
+        int n = poll(p, pidfd >= 0 ? 2 : 1, pidfd >= 0 ? -1 : 50);
+        if (n < 0) {
             if (errno == EINTR)
                 continue;
             r = nook_error_sys(err, "wait for container init");
             break;
         }
-        if (p[0].revents & POLLIN) {
-            char b;
-            ssize_t n = read(fifo, &b, 1);
-            if (n == 1)
-                break;
-            if (n < 0 && (errno == EAGAIN || errno == EINTR))
-                continue;
-        }
-        if ((pidfd >= 0 && (p[1].revents & POLLIN)) || (p[0].revents & (POLLHUP | POLLERR))) {
-            /* The writer may have written and closed: try one read first. */
-            char b;
-            if (read(fifo, &b, 1) == 1)
-                break;
-            if (pidfd >= 0 && (p[1].revents & POLLIN)) {
-                r = nook_error_set(err, 0, "start: container init has exited");
-                break;
-            }
+        char b;
+        if ((p[0].revents & (POLLIN | POLLHUP | POLLERR)) && read(fifo, &b, 1) == 1)
+            break;
+        /* The writer may have written and closed: the read above came first. */
+        bool gone = pidfd >= 0 ? (p[1].revents & POLLIN) != 0
+                               : n == 0 && !container_pid_alive(&c->st);
+        if (gone) {
+            r = nook_error_set(err, 0, "start: container init has exited");
+            break;
         }
     }
     if (pidfd >= 0)
@@ -83,8 +83,14 @@ static int release_init(struct container *c, struct nook_error *err)
     if (r == 0)
         r = wait_for_exec(fifo, err);
     close(fifo);
+    if (r == 0)
+        runtime_step(c->g, "start", "init released");
+    /* The init removes it once released (where it may: in a user namespace
+     * the state dir is not its to change); else here. */
     if (r == 0 && unlink(path) < 0 && errno != ENOENT)
         r = nook_error_sys(err, "remove exec.fifo");
+    if (r == 0)
+        runtime_step(c->g, "start", "exec.fifo removed");
     free(path);
     return r;
 }
@@ -96,70 +102,138 @@ int container_start(struct container *c, struct nook_error *err)
                               nook_status_names[c->st.status]);
     if (release_init(c, err) < 0)
         return -1;
+    /* Nothing to write: with exec.fifo gone the status is "running" by
+     * itself (container_status), so a full disk cannot leave it "created". */
     c->st.status = NOOK_STATUS_RUNNING;
-    return container_save(c, err);
+    return 0;
+}
+
+int container_signal_init(const struct container *c, int sig, struct nook_error *err)
+{
+    /* A pidfd opened before the check pins the process: the pid cannot be
+     * recycled between the check and the signal. */
+    int pidfd = pidfd_open_pid(c->st.pid);
+    if (pidfd < 0 && errno != ENOSYS)
+        return nook_error_set(err, 0, "container is not running");
+    int r = 0;
+    if (!container_pid_alive(&c->st))
+        r = nook_error_set(err, 0, "container is not running");
+    else if (pidfd >= 0 && syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0)
+        r = nook_error_sys(err, "send signal %d", sig);
+    /* Without pidfd_open (Linux < 5.3, valgrind) the start time check just
+     * made is the guard against a recycled pid. */
+    else if (pidfd < 0 && kill(c->st.pid, sig) < 0)
+        r = errno == ESRCH ? nook_error_set(err, 0, "container is not running")
+                           : nook_error_sys(err, "send signal %d", sig);
+    if (pidfd >= 0)
+        close(pidfd);
+    return r;
+}
+
+/* Wait until the init is gone: its pidfd polls readable when it exits;
+ * without one, look at /proc every few milliseconds. */
+static void wait_init_gone(const struct container *c, int pidfd)
+{
+    if (pidfd >= 0) {
+        struct pollfd p = {.fd = pidfd, .events = POLLIN};
+        while (poll(&p, 1, 10000) < 0 && errno == EINTR)
+            ;
+        return;
+    }
+    for (int i = 0; i < 2000 && container_pid_alive(&c->st); i++) {
+        struct timespec ts = {0, 5 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
 }
 
 int container_kill_all(struct container *c, struct nook_error *err)
 {
-    int pidfd = -1;
-    if (container_pid_alive(&c->st))
-        pidfd = pidfd_open_pid(c->st.pid);
+    bool alive = container_pid_alive(&c->st);
+    int pidfd = alive ? pidfd_open_pid(c->st.pid) : -1;
     int r = 0;
-    if (c->st.cgroup_path) {
-        struct nook_cgroup cg;
-        if (cgroup_open(&c->st, &cg, err) == 0) {
-            r = cgroup_kill(&cg, err);
-            cgroup_close(&cg);
-        } else if (err->code != ENOENT) {
-            r = -1;
-        }
+    struct nook_cgroup cg;
+    if (cgroup_open(&c->st, &cg, err) == 0) {
+        r = cgroup_kill(&cg, err);
+        cgroup_close(&cg);
+    } else if (err->code != ENOENT) {
+        r = -1;
     }
-    if (r == 0 && pidfd >= 0 && syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) < 0 &&
-        errno != ESRCH)
-        r = nook_error_sys(err, "kill container init");
-    if (pidfd >= 0) {
-        /* A pidfd polls readable once the process has exited. */
-        struct pollfd p = {.fd = pidfd, .events = POLLIN};
-        while (r == 0 && poll(&p, 1, 10000) < 0 && errno == EINTR)
-            ;
+    if (r == 0 && alive) {
+        struct nook_error gone;
+        /* "not running" here: the cgroup kill got it first. */
+        if (container_signal_init(c, SIGKILL, &gone) < 0 && container_pid_alive(&c->st))
+            r = nook_error_set(err, gone.code, "kill container init: %s", gone.msg);
+    }
+    if (r == 0 && alive)
+        wait_init_gone(c, pidfd);
+    if (pidfd >= 0)
         close(pidfd);
-    }
+    if (r == 0)
+        runtime_step(c->g, "delete", "processes killed");
     return r;
 }
 
+/* The overlay directories create made, as recorded (no need for the config
+ * or the lower layers to still be there). */
+static int cleanup_rootfs(const struct container *c, struct nook_error *err)
+{
+    if (!c->st.overlay || !c->st.rootfs)
+        return 0;
+    struct rootfs_plan plan;
+    memset(&plan, 0, sizeof plan);
+    plan.overlay = true;
+    plan.overlay_volatile = c->st.overlay_volatile;
+    plan.mountpoint = xstrdup(c->st.rootfs);
+    plan.work = c->st.overlay_work ? xstrdup(c->st.overlay_work) : NULL;
+    plan.volatile_dir = c->st.overlay_volatile ? xasprintf("%s/volatile", c->dir) : NULL;
+    int r = rootfs_cleanup(&plan, err);
+    rootfs_plan_free(&plan);
+    return r;
+}
+
+static int destroy_cgroup(const struct container *c, struct nook_error *err)
+{
+    struct nook_cgroup cg;
+    if (cgroup_open(&c->st, &cg, err) == 0)
+        return cgroup_destroy(&cg, err);
+    /* Recorded before it was made, and create died first: nothing to do. */
+    return err->code == ENOENT ? 0 : -1;
+}
+
+/* What is made is removed first and the records last, so a delete killed
+ * half-way leaves enough for the next one: state.json, then resources.json
+ * and the config copy with the dir. */
 int container_destroy(struct container *c, struct runtime_warnings *w, struct nook_error *err)
 {
     struct spec spec;
-    bool have_spec = container_load_spec(c, &spec, err) == 0;
-    if (c->st.cgroup_path) {
-        struct nook_cgroup cg;
-        if (cgroup_open(&c->st, &cg, err) == 0) {
-            if (cgroup_destroy(&cg, err) < 0) {
-                if (have_spec)
-                    spec_free(&spec);
-                return -1;
-            }
-        } else if (err->code != ENOENT) {
-            if (have_spec)
-                spec_free(&spec);
-            return -1;
-        }
+    struct nook_error spec_err;
+    bool have_spec = c->recorded && container_load_spec(c, &spec, &spec_err) == 0;
+    int r = destroy_cgroup(c, err);
+    if (r == 0) {
+        runtime_step(c->g, "delete", "cgroup removed");
+        r = cleanup_rootfs(c, err);
     }
-    if (have_spec) {
-        struct rootfs_plan plan;
-        if (rootfs_plan(&spec, c->st.bundle, c->dir, c->id, &plan, err) == 0) {
-            rootfs_cleanup(&plan, err);
-            rootfs_plan_free(&plan);
-        }
+    if (r == 0) {
+        runtime_step(c->g, "delete", "rootfs directories removed");
+        char *state = xasprintf("%s/state.json", c->dir);
+        if (unlink(state) < 0 && errno != ENOENT)
+            r = nook_error_sys(err, "remove %s", state);
+        free(state);
     }
-    int r = remove_tree(c->dir, err);
+    if (r == 0) {
+        runtime_step(c->g, "delete", "state.json removed");
+        r = remove_tree(c->dir, err);
+    }
+    if (r == 0)
+        runtime_step(c->g, "delete", "state directory removed");
     if (have_spec) {
-        struct nook_error hook_err;
-        c->st.status = NOOK_STATUS_STOPPED;
-        /* runtime.md: a failing poststop hook is only a warning. */
-        if (hooks_run(&spec, SPEC_HOOK_POSTSTOP, &c->st, &hook_err) < 0)
-            runtime_warn(w, "%s", hook_err.msg);
+        if (r == 0) {
+            struct nook_error hook_err;
+            c->st.status = NOOK_STATUS_STOPPED;
+            /* runtime.md: a failing poststop hook is only a warning. */
+            if (hooks_run(&spec, SPEC_HOOK_POSTSTOP, &c->st, &hook_err) < 0)
+                runtime_warn(w, "%s", hook_err.msg);
+        }
         spec_free(&spec);
     }
     return r;

@@ -18,7 +18,7 @@ int runtime_create(const struct nook_globals *g, struct runtime_spec *rs,
                    struct nook_error *err)
 {
     struct created cr;
-    if (container_create(g, rs, o, &cr, err) < 0)
+    if (container_create(g, rs, o, &cr, w, err) < 0)
         return -1;
     close(cr.sync_fd);
     if (cr.master >= 0)
@@ -78,6 +78,23 @@ static int deadline_expired(struct deadline *d, const struct create_opts *o, pid
     return 0;
 }
 
+/* After init exited: what it wrote to the pty may still be on its way to
+ * the master (the kernel moves it there asynchronously); copy it out until
+ * the pty reports the hang-up, or nothing came for a while (a process outside
+ * a pid namespace may hold the terminal open). */
+static void drain_pty(int master)
+{
+    char buf[4096];
+    struct pollfd p = {.fd = master, .events = POLLIN};
+    while (poll(&p, 1, 200) == 1) {
+        ssize_t n = read(master, buf, sizeof buf);
+        if (n < 0 && (errno == EINTR || errno == EAGAIN))
+            continue;
+        if (n <= 0 || write_all(STDOUT_FILENO, buf, (size_t)n) < 0)
+            return;
+    }
+}
+
 /* Foreground: pass signals on, proxy the terminal, wait for init. */
 static int wait_foreground(const struct created *cr, const struct create_opts *o,
                            const sigset_t *set, struct runtime_exit *ex, struct nook_error *err)
@@ -119,12 +136,14 @@ static int wait_foreground(const struct created *cr, const struct create_opts *o
     close(sfd);
     if (r < 0)
         return -1;
+    if (cr->master >= 0)
+        drain_pty(cr->master);
     ex->status = status;
     ex->timed_out = d.stage > 0;
     ex->killed = d.stage > 1;
-    /* As timeout(1): 124 when the command ended on SIGTERM (or in its
-     * grace), 128+9 when it had to be killed. */
-    if (ex->timed_out && !ex->killed)
+    /* timeout(1)'s status, also when SIGKILL was needed (ex->killed says
+     * so), so a script can tell a timeout from the command's own failure. */
+    if (ex->timed_out)
         ex->status = 124;
     return 0;
 }
@@ -224,7 +243,7 @@ int runtime_run(const struct nook_globals *g, struct runtime_spec *rs,
     if (!o->detach && sigprocmask(SIG_BLOCK, &set, &old) < 0)
         return nook_error_sys(err, "block signals");
     struct created cr;
-    int r = container_create(g, rs, o, &cr, err);
+    int r = container_create(g, rs, o, &cr, w, err);
     if (r == 0) {
         r = run_started(g, rs, o, &set, &cr, ex, w, err);
         close(cr.sync_fd);

@@ -2,6 +2,7 @@
  * spec, start, state, list, kill, delete. */
 #include "internal.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -43,7 +44,7 @@ int runtime_spec_load(const char *bundle, struct runtime_spec *rs, struct nook_e
     if (!rs->bundle)
         return nook_error_sys(err, "bundle %s", bundle);
     char *path = xasprintf("%s/config.json", rs->bundle);
-    int r = read_file(path, &rs->json, &rs->len, err);
+    int r = read_regular_file(path, SPEC_FILE_MAX, &rs->json, &rs->len, err);
     free(path);
     if (r < 0) {
         runtime_spec_free(rs);
@@ -86,6 +87,7 @@ int runtime_start(const struct nook_globals *g, const char *id, struct runtime_w
     struct container c;
     if (container_load(g, id, &c, err) < 0)
         return -1;
+    runtime_step(g, "start", "state directory locked and read");
     int r = container_start(&c, err);
     if (r == 0) {
         struct spec spec;
@@ -125,25 +127,28 @@ int runtime_list(const struct nook_globals *g, struct nook_state **v, size_t *n,
         return errno == ENOENT ? 0 : nook_error_sys(err, "open %s", g->root);
     struct dirent *de;
     while ((de = readdir(d))) {
-        if (de->d_name[0] == '.')
+        /* Only names that can be ids: nothing else nook keeps in the root
+         * (or anyone put there) is a container. */
+        if (!runtime_id_valid(de->d_name))
             continue;
-        char *path = xasprintf("%s/%s/state.json", g->root, de->d_name);
-        char *json;
-        size_t len;
-        struct nook_error ignored;
-        /* A container being created or deleted right now may have no state. */
-        if (read_file(path, &json, &len, &ignored) == 0) {
-            *v = xrealloc(*v, (*n + 1) * sizeof **v);
-            if (spec_state_parse(json, len, &(*v)[*n], &ignored) == 0) {
-                (*v)[*n].status = container_status(&(*v)[*n]);
-                (*n)++;
-            }
-            free(json);
-        }
-        free(path);
+        struct nook_state st;
+        if (container_read_unlocked(g, de->d_name, &st) < 0)
+            continue;
+        *v = xrealloc(*v, (*n + 1) * sizeof **v);
+        (*v)[(*n)++] = st;
     }
     closedir(d);
     return 0;
+}
+
+bool runtime_id_valid(const char *id)
+{
+    if (!*id || strcmp(id, ".") == 0 || strcmp(id, "..") == 0 || strlen(id) > 1024)
+        return false;
+    for (const char *p = id; *p; p++)
+        if (!isalnum((unsigned char)*p) && !strchr("_+-.", *p))
+            return false;
+    return true;
 }
 
 int runtime_kill(const struct nook_globals *g, const char *id, int sig, bool all,
@@ -162,15 +167,8 @@ int runtime_kill(const struct nook_globals *g, const char *id, int sig, bool all
             r = cgroup_signal_all(&cg, sig, err);
             cgroup_close(&cg);
         }
-    } else {
-        /* pidfd: the pid checked by container_load cannot be recycled under us. */
-        int pidfd = (int)syscall(SYS_pidfd_open, c.st.pid, 0);
-        if (pidfd < 0 || !container_pid_alive(&c.st))
-            r = nook_error_set(err, 0, "kill: container is not running");
-        else if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0)
-            r = nook_error_sys(err, "kill: send signal %d", sig);
-        if (pidfd >= 0)
-            close(pidfd);
+    } else if (container_signal_init(&c, sig, err) < 0) {
+        r = nook_error_wrap(err, "kill");
     }
     container_release(&c);
     return r;
@@ -182,13 +180,16 @@ int runtime_delete(const struct nook_globals *g, const char *id, bool force,
     struct container c;
     if (container_load(g, id, &c, err) < 0)
         return -1;
+    runtime_step(g, "delete", "state directory locked and read");
     enum nook_status s = c.st.status;
     int r;
     if ((s == NOOK_STATUS_RUNNING || s == NOOK_STATUS_PAUSED) && !force) {
         r = nook_error_set(err, 0, "delete: container is %s, stop it first or use --force",
                            nook_status_names[s]);
     } else {
-        r = s == NOOK_STATUS_STOPPED ? 0 : container_kill_all(&c, err);
+        /* With --force even a "stopped" one: its init may be unknown (a
+         * lost state.json) while its cgroup still holds processes. */
+        r = s == NOOK_STATUS_STOPPED && !force ? 0 : container_kill_all(&c, err);
         if (r == 0)
             r = container_destroy(&c, w, err);
     }

@@ -43,7 +43,11 @@ struct runtime_spec {
                    * (then the state directory is the container's bundle) */
 };
 
-/* <bundle>/config.json. */
+/* runc's rule for container ids: letters, digits and "_+-.", not "." or
+ * "..", at most 1024 bytes (it names a directory and a cgroup). */
+bool runtime_id_valid(const char *id);
+
+/* <bundle>/config.json (a regular file of at most SPEC_FILE_MAX bytes). */
 int runtime_spec_load(const char *bundle, struct runtime_spec *rs, struct nook_error *err);
 /* A config.json text built in memory (copied). */
 int runtime_spec_from_json(const char *json, size_t len, struct runtime_spec *rs,
@@ -62,12 +66,14 @@ struct create_opts {
     bool keep;       /* `run --keep`: do not delete after a foreground run */
     long timeout_ms; /* foreground run: SIGTERM after this long (0: never), */
     long grace_ms;   /* then SIGKILL to every process after this long */
+    bool best_effort_limits; /* no cgroup allowed (rootless): run without the
+                              * limits and warn, instead of failing */
 };
 
 /* How a foreground run or exec ended. */
 struct runtime_exit {
     int status;      /* the process's exit code, 128+N when killed by signal N */
-    bool timed_out;  /* opts.timeout_ms expired (then status is 124, as timeout(1)) */
+    bool timed_out;  /* o->timeout_ms expired: status is then 124 (timeout(1)'s) */
     bool killed;     /* ... and the grace ran out too: SIGKILL was sent */
 };
 
@@ -102,6 +108,33 @@ struct exec_opts {
 };
 int runtime_exec(const struct nook_globals *g, const struct exec_opts *o, struct runtime_exit *ex,
                  struct nook_error *err);
+
+/* `sandbox`: a spec built in memory from options (spec/sandbox.c). */
+struct sandbox_opts {
+    struct spec_sandbox sb;  /* the plain values: args, user, hostname, net,
+                              * limits, oom, caps, seccomp, terminal */
+    const char *name;        /* --name, or NULL for a fresh id */
+    const char *rootfs;      /* --rootfs, or NULL: the host's / */
+    const char *overlay_dir; /* --overlay-dir */
+    const char *chdir;       /* --chdir */
+    const struct spec_sandbox_mount *mounts; /* --bind/--ro-bind/--tmpfs as given */
+    size_t n_mounts;
+    char *const *caller_env; /* environ, passed on unless clearenv */
+    bool clearenv;
+    char *const *set_env;    /* --env K=V */
+    size_t n_set_env;
+    /* filled in: */
+    const char *id;          /* name, or id_buf */
+    char id_buf[32];
+};
+/* Check the options against the host (bind sources exist, --rootfs and
+ * --overlay-dir are directories; errors name the option and the value) and
+ * build the spec: root the host's / (or --rootfs) under an overlay whose
+ * upper layer is a tmpfs (or --overlay-dir), fresh /proc /dev /tmp, new
+ * namespaces (a user namespace when unprivileged), `nook spec`'s
+ * capabilities, seccomp profile and no_new_privileges, the caller's
+ * directory when the sandbox shows it. rs has no bundle. */
+int runtime_sandbox_spec(struct sandbox_opts *o, struct runtime_spec *rs, struct nook_error *err);
 
 /* The state with its status refreshed (pid 0 once stopped). Caller frees with
  * spec_state_free. */

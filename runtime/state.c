@@ -33,37 +33,85 @@ static int lock_dir(const char *dir, int how, int *fd_out, struct nook_error *er
     return 0;
 }
 
-static int read_state(const char *dir, struct nook_state *st, struct nook_error *err)
+/* One of the records in the state dir (state.json, resources.json). */
+static int read_record(const char *dir, const char *name, struct nook_state *st,
+                       struct nook_error *err)
 {
-    char *path = xasprintf("%s/state.json", dir);
+    char *path = xasprintf("%s/%s", dir, name);
     char *json;
     size_t len;
-    int r = read_file(path, &json, &len, err);
+    int r = read_regular_file(path, SPEC_FILE_MAX, &json, &len, err);
     free(path);
-    if (r < 0) {
-        if (err->code == ENOENT)
-            return nook_error_set(err, 0, "container does not exist");
+    if (r < 0)
         return -1;
-    }
     r = spec_state_parse(json, len, st, err);
     free(json);
     if (r < 0)
-        return nook_error_wrap(err, "read state.json");
+        return nook_error_wrap(err, "read %s", name);
     return 0;
+}
+
+/* The init of a container whose pid was never recorded (state.json lost):
+ * the process in its cgroup whose parent is outside it. */
+static void find_init_in_cgroup(struct nook_state *st)
+{
+    struct nook_cgroup cg;
+    struct nook_error ignored;
+    if (cgroup_open(st, &cg, &ignored) < 0)
+        return;
+    pid_t *pids = NULL;
+    size_t n = 0;
+    if (cgroup_pids(&cg, &pids, &n, &ignored) == 0) {
+        for (size_t i = 0; i < n && st->pid == 0; i++) {
+            pid_t ppid = proc_parent(pids[i]);
+            bool inside = false;
+            for (size_t j = 0; j < n && !inside; j++)
+                inside = pids[j] == ppid;
+            if (ppid > 0 && !inside &&
+                proc_stat_start_time(pids[i], &st->pid_start_time, NULL) == 0)
+                st->pid = pids[i];
+        }
+        free(pids);
+    }
+    cgroup_close(&cg);
+}
+
+/* What the state dir says, in order of trust: state.json (written once
+ * the init is created), else resources.json (written before anything was
+ * made), else nothing but the dir itself (create died before making
+ * anything). Never fails on a missing or corrupt record: delete -f must be
+ * able to remove whatever a killed nook left. */
+static void read_state(const char *dir, const char *id, struct nook_state *st, bool *recorded)
+{
+    struct nook_error ignored;
+    *recorded = true;
+    if (read_record(dir, "state.json", st, &ignored) == 0)
+        return;
+    if (read_record(dir, "resources.json", st, &ignored) == 0) {
+        find_init_in_cgroup(st);
+    } else {
+        memset(st, 0, sizeof *st);
+        *recorded = false;
+    }
+    free(st->id);
+    st->id = xstrdup(id);
+    st->status = NOOK_STATUS_CREATING;
 }
 
 int container_load(const struct nook_globals *g, const char *id, struct container *c,
                    struct nook_error *err)
 {
     memset(c, 0, sizeof *c);
+    c->g = g;
     c->lock_fd = -1;
     c->id = xstrdup(id);
     c->dir = xasprintf("%s/%s", g->root, id);
-    if (lock_dir(c->dir, LOCK_EX, &c->lock_fd, err) < 0 || read_state(c->dir, &c->st, err) < 0) {
+    if (lock_dir(c->dir, LOCK_EX, &c->lock_fd, err) < 0) {
         container_release(c);
         return -1;
     }
-    c->st.status = container_status(&c->st);
+    read_state(c->dir, id, &c->st, &c->recorded);
+    c->st.status = container_status(c->dir, &c->st);
     return 0;
 }
 
@@ -75,6 +123,31 @@ int container_save(struct container *c, struct nook_error *err)
     free(path);
     free(json);
     return r;
+}
+
+int container_read_unlocked(const struct nook_globals *g, const char *id, struct nook_state *st)
+{
+    char *dir = xasprintf("%s/%s", g->root, id);
+    struct stat sb;
+    if (lstat(dir, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
+        free(dir);
+        return -1;
+    }
+    bool recorded;
+    read_state(dir, id, st, &recorded);
+    /* No state.json yet: being created, or left by a killed nook. The
+     * lock tells which. */
+    int fd = -1;
+    struct nook_error ignored;
+    bool busy = false;
+    if (st->status == NOOK_STATUS_CREATING && lock_dir(dir, LOCK_SH | LOCK_NB, &fd, &ignored) < 0)
+        busy = ignored.code == EWOULDBLOCK;
+    if (fd >= 0)
+        close(fd);
+    if (!busy)
+        st->status = container_status(dir, st);
+    free(dir);
+    return 0;
 }
 
 void container_release(struct container *c)
@@ -137,30 +210,50 @@ bool container_pid_alive(const struct nook_state *st)
     return start == st->pid_start_time && s != 'Z' && s != 'X';
 }
 
-enum nook_status container_status(const struct nook_state *st)
+/* From facts only, never from what was last written (a nook killed or
+ * out of disk space after it acted may not have written it): an init that
+ * is gone (or whose pid another process now has) is stopped; one that still
+ * waits on exec.fifo is created; a frozen cgroup is paused. */
+enum nook_status container_status(const char *dir, const struct nook_state *st)
 {
-    switch (st->status) {
-    case NOOK_STATUS_CREATED:
-    case NOOK_STATUS_RUNNING:
-    case NOOK_STATUS_PAUSED:
-        break;
-    default:
-        return st->status;
-    }
     if (!container_pid_alive(st))
         return NOOK_STATUS_STOPPED;
-    if (st->status != NOOK_STATUS_CREATED && st->cgroup_path) {
+    char *fifo = xasprintf("%s/exec.fifo", dir);
+    struct stat sb;
+    bool waiting = lstat(fifo, &sb) == 0;
+    free(fifo);
+    if (waiting)
+        return NOOK_STATUS_CREATED;
+    bool frozen = false;
+    {
         struct nook_cgroup cg;
         struct nook_error ignored;
-        bool frozen = false;
         if (cgroup_open(st, &cg, &ignored) == 0) {
             if (cgroup_is_frozen(&cg, &frozen, &ignored) < 0)
                 frozen = false;
             cgroup_close(&cg);
         }
-        return frozen ? NOOK_STATUS_PAUSED : NOOK_STATUS_RUNNING;
     }
-    return st->status;
+    return frozen ? NOOK_STATUS_PAUSED : NOOK_STATUS_RUNNING;
+}
+
+pid_t proc_parent(pid_t pid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read_all(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    buf[n] = '\0';
+    char *p = strrchr(buf, ')');
+    int ppid;
+    if (!p || sscanf(p + 1, " %*c %d", &ppid) != 1)
+        return -1;
+    return (pid_t)ppid;
 }
 
 /* rm -r of the state directory: it holds only regular files, the fifo and the

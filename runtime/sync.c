@@ -16,8 +16,12 @@ int sync_send(int sock, int type, pid_t pid, const struct nook_error *payload, i
     memset(&m, 0, sizeof m);
     m.type = type;
     m.pid = pid;
-    if (payload)
-        m.err = *payload;
+    /* Only the message's text: the bytes after its NUL were never written
+     * by whoever filled payload, and must not go out uninitialised. */
+    if (payload) {
+        m.err.code = payload->code;
+        memcpy(m.err.msg, payload->msg, strnlen(payload->msg, sizeof m.err.msg - 1));
+    }
     struct iovec iov = {.iov_base = &m, .iov_len = sizeof m};
     union {
         char buf[CMSG_SPACE(sizeof(int))];

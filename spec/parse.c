@@ -146,7 +146,7 @@ json_t *sp_load_json_file(const char *path, const char *what, struct nook_error 
 {
     char *text;
     size_t len;
-    if (read_file(path, &text, &len, err) < 0)
+    if (read_regular_file(path, SPEC_FILE_MAX, &text, &len, err) < 0)
         return NULL;
     json_t *root = sp_load_json(text, len, what, err);
     free(text);

@@ -20,6 +20,10 @@
 
 #include "../util/util.h"
 
+/* The largest JSON file nook reads (config.json, process.json, state.json):
+ * real configs are kilobytes; this bounds what a hostile file can cost. */
+#define SPEC_FILE_MAX ((size_t)16 << 20)
+
 struct spec_strv {
     char **v; /* NULL-terminated, v == NULL when n == 0 is allowed */
     size_t n;
@@ -374,6 +378,53 @@ void spec_resources_free(struct spec_resources *r);
 /* `nook spec [--rootless]`: the default config.json text, like runc's
  * (busybox-friendly: args ["sh"], terminal true). Caller frees. */
 char *spec_default_config(bool rootless);
+
+/* ---- `nook sandbox`: a config.json from command-line options (sandbox.c) -- */
+
+struct spec_sandbox_mount {
+    bool tmpfs;               /* a tmpfs at destination, else a bind of source */
+    bool readonly;
+    const char *source, *destination; /* absolute */
+};
+
+enum spec_sandbox_seccomp { SPEC_SANDBOX_SECCOMP_DEFAULT, SPEC_SANDBOX_SECCOMP_NONE,
+                            SPEC_SANDBOX_SECCOMP_FILE };
+
+struct spec_sandbox {
+    char *const *args;            /* CMD ARG..., n_args >= 1 */
+    size_t n_args;
+    char *const *env;             /* the process environment, in order */
+    size_t n_env;
+    const char *lower;            /* the root's read-only lower layer ("/" or --rootfs) */
+    const char *upper;            /* --overlay-dir, or NULL: a tmpfs (writes vanish) */
+    const struct spec_sandbox_mount *mounts; /* after /proc, /dev, /sys, /tmp */
+    size_t n_mounts;
+    const char *cwd;
+    const char *hostname;
+    bool has_user;
+    uid_t uid;
+    gid_t gid;
+    bool rootless;                /* user namespace mapping host_uid/gid to uid/gid */
+    uid_t host_uid;
+    gid_t host_gid;
+    bool net_host;                /* else a new network namespace */
+    bool terminal;
+    bool has_memory, has_memory_swap, has_pids, has_cpus;
+    int64_t memory, memory_swap, pids;
+    int64_t cpu_quota;
+    uint64_t cpu_period;
+    const char *oom;              /* "freeze" / "kill" (annotation org.nook.oom), or NULL */
+    char *const *cap_add;         /* "CAP_X" names */
+    size_t n_cap_add;
+    char *const *cap_drop;        /* "CAP_X" names, or "ALL" */
+    size_t n_cap_drop;
+    enum spec_sandbox_seccomp seccomp;
+    const char *seccomp_file;     /* for SPEC_SANDBOX_SECCOMP_FILE: a linux.seccomp object */
+};
+
+/* The config.json `nook sandbox` runs: `nook spec`'s (rootless when asked)
+ * with the options applied. Errors name the option. Caller frees. */
+int spec_sandbox_config(const struct spec_sandbox *sb, char **json, struct nook_error *err);
 
 /* ---- state ------------------------------------------------------------- */
 

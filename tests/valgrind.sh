@@ -74,6 +74,47 @@ check "nook create (relative mount destination)" 1 "$nook" --root "$root" create
 printf '{' >"$bundle/config.json"
 check "nook create (not JSON)" 1 "$nook" --root "$root" create -b "$bundle" vg-bad
 
+# A container's life with the default config (`nook spec`: terminal, sh),
+# as a user runs it: run in the foreground (nook proxies the pty), run -d
+# with a console socket, exec with and without a terminal, state, list,
+# kill (valgrind has no pidfd_open: the fallback), delete.
+# valgrind refuses any change of RLIMIT_NOFILE's hard limit, which the
+# default config sets to 1024; it keeps 12 fds above its client's limit, so
+# a hard limit of 1036 gives the client exactly 1024.
+ulimit -n 1036
+rm -rf "$bundle/config.json" "$root"
+check "nook spec (default config)" 0 "$nook" spec -b "$bundle"
+run_fg() { printf 'exit 7\n' | "${vg[@]}" --error-exitcode=97 "$nook" --root "$root" run -b "$bundle" vg-run; }
+echo "== nook run (default config, foreground)"
+rc=0
+run_fg >"$tmp/out" 2>"$tmp/err" || rc=$?
+if [ "$rc" -ne 7 ]; then
+	echo "FAIL nook run: exit $rc, want 7" >&2
+	cat "$tmp/err" >&2
+	failed+=("nook run")
+fi
+sock=$tmp/console.sock
+"$build/helpers/recvtty" "$sock" >"$tmp/tty.out" 2>&1 &
+recvtty=$!
+for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
+check "nook run -d --console-socket" 0 "$nook" --root "$root" run -d --console-socket "$sock" -b "$bundle" vg-ctr
+check "nook state" 0 "$nook" --root "$root" state vg-ctr
+check "nook list" 0 "$nook" --root "$root" list
+check "nook exec" 0 "$nook" --root "$root" exec vg-ctr sh -c 'test -e /etc/passwd'
+exec_tty() { printf 'exit 5\n' | "${vg[@]}" --error-exitcode=97 "$nook" --root "$root" exec -t vg-ctr sh; }
+echo "== nook exec -t"
+rc=0
+exec_tty >"$tmp/out" 2>"$tmp/err" || rc=$?
+if [ "$rc" -ne 5 ]; then
+	echo "FAIL nook exec -t: exit $rc, want 5" >&2
+	cat "$tmp/err" >&2
+	failed+=("nook exec -t")
+fi
+check "nook kill" 0 "$nook" --root "$root" kill vg-ctr KILL
+check "nook delete -f" 0 "$nook" --root "$root" delete -f vg-ctr
+kill "$recvtty" 2>/dev/null
+wait "$recvtty" 2>/dev/null
+
 if [ ${#failed[@]} -gt 0 ]; then
 	echo "valgrind: ${#failed[@]} failed: ${failed[*]}" >&2
 	exit 1

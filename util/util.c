@@ -186,6 +186,63 @@ int read_file(const char *path, char **out, size_t *len, struct nook_error *err)
     return 0;
 }
 
+int read_regular_file(const char *path, size_t max, char **out, size_t *len,
+                      struct nook_error *err)
+{
+    /* O_NONBLOCK: opening a fifo for reading must not wait for a writer. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0)
+        return nook_error_sys(err, "open %s", path);
+    struct stat st;
+    if (fstat(fd, &st) < 0) {
+        int e = errno;
+        close(fd);
+        return nook_error_set(err, e, "stat %s", path);
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        return nook_error_set(err, 0, "%s: not a regular file", path);
+    }
+    if ((unsigned long long)st.st_size > max) {
+        close(fd);
+        return nook_error_set(err, 0, "%s: too large (%lld bytes, at most %zu)", path,
+                              (long long)st.st_size, max);
+    }
+    /* The size may change under us: read at most max + 1 bytes to see. */
+    size_t cap = (size_t)st.st_size + 1, used = 0;
+    char *buf = xmalloc(cap + 1);
+    for (;;) {
+        if (used == cap) {
+            if (cap > max)
+                break;
+            cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
+            buf = xrealloc(buf, cap + 1);
+        }
+        ssize_t n = read(fd, buf + used, cap - used);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            int e = errno;
+            free(buf);
+            close(fd);
+            return nook_error_set(err, e, "read %s", path);
+        }
+        if (n == 0)
+            break;
+        used += (size_t)n;
+    }
+    close(fd);
+    if (used > max) {
+        free(buf);
+        return nook_error_set(err, 0, "%s: too large (more than %zu bytes)", path, max);
+    }
+    buf[used] = '\0';
+    *out = buf;
+    if (len)
+        *len = used;
+    return 0;
+}
+
 int write_file(const char *path, const char *data, size_t len, mode_t mode,
                struct nook_error *err)
 {

@@ -40,6 +40,11 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Whole-file helpers; they retry on EINTR and short reads/writes. */
 int read_file(const char *path, char **out, size_t *len, struct nook_error *err);
 int read_fd_all(int fd, char **out, size_t *len, struct nook_error *err);
+/* Read a file nook is handed (config.json, process.json, state.json): only a
+ * regular file (a symlink is followed, but a fifo, device or directory is
+ * refused without blocking on it) of at most max bytes. */
+int read_regular_file(const char *path, size_t max, char **out, size_t *len,
+                      struct nook_error *err);
 int write_file(const char *path, const char *data, size_t len, mode_t mode,
                struct nook_error *err);
 /* Write data to path through a temporary file and rename(2), so a reader never

@@ -367,10 +367,36 @@ static void test_resolve(void)
     made = xasprintf("%s/x/file", r);
     CHECK(stat(made, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0777) == 0600);
     free(made);
-    /* Through a dangling symlink: refused, nothing created anywhere. */
-    CHECK(rootfs_mkdir_in_root(rootfd, "/dangling/x", 0755) == -1);
+    /* Through a dangling symlink: its target is made inside the root (real
+     * images have etc/resolv.conf -> ../run/...), never on the host. */
+    fd = rootfs_mkdir_in_root(rootfd, "/dangling/x", 0755);
+    CHECK(fd >= 0);
+    if (fd >= 0)
+        close(fd);
     CHECK(stat("/nonexistent", &st) == -1);
-    CHECK(rootfs_mkfile_in_root(rootfd, "/dangling", 0644) == -1);
+    made = xasprintf("%s/nonexistent/x", r);
+    CHECK(stat(made, &st) == 0 && S_ISDIR(st.st_mode));
+    free(made);
+    cmd = xasprintf("cd '%s' && mkdir etc && ln -s ../run/resolve/stub.conf etc/resolv.conf && "
+                    "ln -s ../../../../../../../../../nowhere-i10 esc", r);
+    CHECK(system(cmd) == 0);
+    free(cmd);
+    fd = rootfs_mkfile_in_root(rootfd, "/etc/resolv.conf", 0644);
+    CHECK(fd >= 0);
+    if (fd >= 0)
+        close(fd);
+    made = xasprintf("%s/run/resolve/stub.conf", r);
+    CHECK(stat(made, &st) == 0 && S_ISREG(st.st_mode));
+    free(made);
+    fd = rootfs_mkfile_in_root(rootfd, "/esc", 0644);
+    CHECK(fd >= 0);
+    if (fd >= 0)
+        close(fd);
+    CHECK(stat("/nowhere-i10", &st) == -1);
+    made = xasprintf("%s/nowhere-i10", r);
+    CHECK(stat(made, &st) == 0 && S_ISREG(st.st_mode));
+    free(made);
+    CHECK(rootfs_mkfile_in_root(rootfd, "/loop", 0644) == -1 && errno == ELOOP);
     CHECK(rootfs_mkdir_in_root(rootfd, "/file/x", 0755) == -1 && errno == ENOTDIR);
     close(rootfd);
     free(r);

@@ -1067,6 +1067,29 @@ static void test_log(void)
     free(log);
 }
 
+/* An error sent over the sync socket carries its text and nothing of the
+ * sender's stack after it (valgrind: sendmsg points to uninitialised bytes). */
+static void test_sync_error_bytes(void)
+{
+    int sv[2];
+    CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == 0);
+    struct nook_error payload, err;
+    memset(&payload, 0xAA, sizeof payload);
+    nook_error_set(&payload, 0, "mount proc on /proc: why");
+    CHECK(sync_send(sv[1], SYNC_ERROR, 0, &payload, -1, &err) == 0);
+    struct sync_msg m;
+    memset(&m, 0x55, sizeof m);
+    CHECK(sync_recv(sv[0], &m, NULL, NULL, &err) == 0);
+    CHECK(m.type == SYNC_ERROR);
+    CHECK_STR(m.err.msg, "mount proc on /proc: why");
+    size_t len = strlen(m.err.msg), dirty = 0;
+    for (size_t i = len; i < sizeof m.err.msg; i++)
+        dirty += m.err.msg[i] != 0;
+    CHECK(dirty == 0);
+    close(sv[0]);
+    close(sv[1]);
+}
+
 int main(void)
 {
     if (!mkdtemp(tmpdir)) {
@@ -1088,6 +1111,7 @@ int main(void)
     test_cloexec();
     test_rlimits_oom();
     test_log();
+    test_sync_error_bytes();
     char *cmd = xasprintf("rm -rf %s", tmpdir);
     CHECK(system(cmd) == 0);
     free(cmd);
