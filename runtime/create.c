@@ -199,35 +199,6 @@ static int restore_own_namespaces(struct create_ctx *x, struct nook_error *err)
     return 0;
 }
 
-/* fork() with namespace flags, straight into the container's cgroup where
- * the kernel can (clone3 CLONE_INTO_CGROUP), so the init never runs outside
- * it. Returns like fork(). */
-static pid_t clone_child(struct create_ctx *x, unsigned long flags, bool *in_cgroup)
-{
-    struct clone_args args;
-    memset(&args, 0, sizeof args);
-    args.flags = flags;
-    args.exit_signal = SIGCHLD;
-    if (x->have_cg && cgroup_clone_fd(&x->cg) >= 0) {
-        args.flags |= CLONE_INTO_CGROUP;
-        args.cgroup = (unsigned long long)cgroup_clone_fd(&x->cg);
-    }
-    if (nook_trace_sink_fn) {
-        char ns[128];
-        NOOK_TRACE("clone init: new namespaces %s%s", nook_trace_ns_flags(flags, ns, sizeof ns),
-                   args.flags & CLONE_INTO_CGROUP ? ", into its cgroup" : "");
-    }
-    pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof args);
-    if (pid >= 0) {
-        *in_cgroup = args.flags & CLONE_INTO_CGROUP;
-        return pid;
-    }
-    if (errno != ENOSYS && errno != E2BIG && errno != EINVAL)
-        return -1;
-    *in_cgroup = false;
-    return (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
-}
-
 static int start_child(struct create_ctx *x, struct nook_error *err)
 {
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, x->sync) < 0)
@@ -250,7 +221,13 @@ static int start_child(struct create_ctx *x, struct nook_error *err)
     if (x->late_cgroupns)
         flags &= ~(unsigned long)CLONE_NEWCGROUP;
     bool in_cgroup = false;
-    pid_t pid = clone_child(x, flags, &in_cgroup);
+    int cgroup_fd = x->have_cg ? cgroup_clone_fd(&x->cg) : -1;
+    if (nook_trace_sink_fn) {
+        char ns[128];
+        NOOK_TRACE("clone init: new namespaces %s%s", nook_trace_ns_flags(flags, ns, sizeof ns),
+                   cgroup_fd >= 0 ? ", into its cgroup" : "");
+    }
+    pid_t pid = process_clone(flags, cgroup_fd, &in_cgroup);
     if (pid == 0) {
         close(x->sync[0]);
         init_main(x);

@@ -99,6 +99,8 @@ struct exec_ctx {
     int console_sock;
     int notify_sock; /* connected seccomp agent, or -1 */
     struct security_seccomp_prog seccomp; /* compiled before the fork */
+    struct nook_cgroup cg; /* the container's, opened before the fork */
+    bool have_cg;
     int own_pid_ns, own_time_ns; /* nook's, to return to after the fork, or -1 */
     bool user_first; /* the child joins the user namespace, then forks (join_user_then_fork) */
 };
@@ -214,6 +216,10 @@ static _Noreturn void exec_child(struct exec_ctx *x)
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
     close(x->c->lock_fd);
+    /* The cgroup directories are the host's: no fd of them may reach the
+     * container (a cwd of "/proc/self/fd/N", CVE-2024-21626). */
+    if (x->have_cg)
+        cgroup_close_fds(&x->cg);
     struct sync_msg m;
     /* Wait until nook has put us in the cgroup. */
     if (sync_recv(x->sync[1], &m, NULL, NULL, &err) != 0 || m.type != SYNC_GO) {
@@ -308,7 +314,11 @@ static int run_exec(struct exec_ctx *x, const sigset_t *set, struct nook_error *
     } else if (open_own_namespaces(x, err) < 0 || enter_pid_and_time_for_children(x, err) < 0) {
         return -1;
     }
-    pid_t pid = fork();
+    if (x->c->st.cgroup_path && cgroup_open(&x->c->st, &x->cg, err) < 0)
+        return -1;
+    x->have_cg = x->c->st.cgroup_path != NULL;
+    bool in_cgroup = false;
+    pid_t pid = process_clone(0, x->have_cg ? cgroup_clone_fd(&x->cg) : -1, &in_cgroup);
     if (pid < 0)
         return nook_error_sys(err, "exec: fork");
     if (pid == 0) {
@@ -321,15 +331,9 @@ static int run_exec(struct exec_ctx *x, const sigset_t *set, struct nook_error *
     }
     close(x->sync[1]);
     x->sync[1] = -1;
-    struct nook_cgroup cg;
     int r = 0;
-    if (x->c->st.cgroup_path) {
-        r = cgroup_open(&x->c->st, &cg, err);
-        if (r == 0) {
-            r = cgroup_enter(&cg, pid, err);
-            cgroup_close(&cg);
-        }
-    }
+    if (x->have_cg && !in_cgroup)
+        r = cgroup_enter(&x->cg, pid, err);
     if (r == 0)
         r = sync_send(x->sync[0], SYNC_GO, pid, NULL, -1, err);
     int master = -1;
@@ -421,6 +425,8 @@ int runtime_exec(const struct nook_globals *g, const struct exec_opts *o, struct
     if (x.notify_sock >= 0)
         close(x.notify_sock);
     security_seccomp_prog_free(&x.seccomp);
+    if (x.have_cg)
+        cgroup_close(&x.cg);
     if (x.own_pid_ns >= 0)
         close(x.own_pid_ns);
     if (x.own_time_ns >= 0)

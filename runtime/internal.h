@@ -83,8 +83,10 @@ int container_start(struct container *c, struct nook_error *err);
 
 /* Remove everything of a stopped (or killed) container: cgroup, overlay dirs,
  * state dir, then poststop hooks (a failing one is a warning in w). c is
- * locked; released by the caller. */
-int container_destroy(struct container *c, struct runtime_warnings *w, struct nook_error *err);
+ * locked; released by the caller. spec is the container's config when the
+ * caller has it in memory (run), NULL to read the copy made at create. */
+int container_destroy(struct container *c, const struct spec *spec, struct runtime_warnings *w,
+                      struct nook_error *err);
 
 /* Kill every process of the container and wait until init is gone. */
 int container_kill_all(struct container *c, struct nook_error *err);
@@ -217,6 +219,12 @@ int process_cloexec_from(int first_fd, struct nook_error *err);
  * NULL-terminated, caller frees with process_env_free. */
 char **process_build_env(const struct spec_process *p, int listen_fds);
 void process_env_free(char **env);
+/* fork() with namespace flags, straight into the cgroup of cgroup_fd where
+ * the kernel can (clone3 CLONE_INTO_CGROUP; cgroup_fd -1: no cgroup): the
+ * child never runs outside it, and the kernel skips the slow migration a
+ * write to cgroup.procs makes. *in_cgroup says whether that happened.
+ * Returns like fork(). */
+pid_t process_clone(unsigned long flags, int cgroup_fd, bool *in_cgroup);
 /* The file execve should run for args[0]: a name without '/' is looked up in
  * the PATH of env (the container's, not nook's), in the current root. NULL
  * with err set (ENOENT when not found); the caller frees it. */

@@ -203,11 +203,14 @@ static int destroy_cgroup(const struct container *c, struct nook_error *err)
 /* What is made is removed first and the records last, so a delete killed
  * half-way leaves enough for the next one: state.json, then resources.json
  * and the config copy with the dir. */
-int container_destroy(struct container *c, struct runtime_warnings *w, struct nook_error *err)
+int container_destroy(struct container *c, const struct spec *known, struct runtime_warnings *w,
+                      struct nook_error *err)
 {
-    struct spec spec;
+    struct spec stored;
     struct nook_error spec_err;
-    bool have_spec = c->recorded && container_load_spec(c, &spec, &spec_err) == 0;
+    const struct spec *spec = known;
+    if (!spec && c->recorded && container_load_spec(c, &stored, &spec_err) == 0)
+        spec = &stored;
     int r = destroy_cgroup(c, err);
     if (r == 0) {
         runtime_step(c->g, "delete", "cgroup removed");
@@ -226,15 +229,14 @@ int container_destroy(struct container *c, struct runtime_warnings *w, struct no
     }
     if (r == 0)
         runtime_step(c->g, "delete", "state directory removed");
-    if (have_spec) {
-        if (r == 0) {
-            struct nook_error hook_err;
-            c->st.status = NOOK_STATUS_STOPPED;
-            /* runtime.md: a failing poststop hook is only a warning. */
-            if (hooks_run(&spec, SPEC_HOOK_POSTSTOP, &c->st, &hook_err) < 0)
-                runtime_warn(w, "%s", hook_err.msg);
-        }
-        spec_free(&spec);
+    if (spec && r == 0) {
+        struct nook_error hook_err;
+        c->st.status = NOOK_STATUS_STOPPED;
+        /* runtime.md: a failing poststop hook is only a warning. */
+        if (hooks_run(spec, SPEC_HOOK_POSTSTOP, &c->st, &hook_err) < 0)
+            runtime_warn(w, "%s", hook_err.msg);
     }
+    if (spec == &stored)
+        spec_free(&stored);
     return r;
 }

@@ -9,6 +9,8 @@
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <linux/magic.h>
+#include <linux/sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -235,4 +237,25 @@ char *process_find_exec(const struct spec_process *p, char **env, struct nook_er
         err->code = ENOENT;
     }
     return file;
+}
+
+pid_t process_clone(unsigned long flags, int cgroup_fd, bool *in_cgroup)
+{
+    struct clone_args args;
+    memset(&args, 0, sizeof args);
+    args.flags = flags;
+    args.exit_signal = SIGCHLD;
+    if (cgroup_fd >= 0) {
+        args.flags |= CLONE_INTO_CGROUP;
+        args.cgroup = (unsigned long long)cgroup_fd;
+    }
+    pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof args);
+    if (pid >= 0) {
+        *in_cgroup = args.flags & CLONE_INTO_CGROUP;
+        return pid;
+    }
+    if (errno != ENOSYS && errno != E2BIG && errno != EINVAL)
+        return -1;
+    *in_cgroup = false;
+    return (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
 }

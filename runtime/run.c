@@ -186,7 +186,7 @@ static void run_poststart(const struct spec *spec, struct container *c,
 /* Kill what is left and delete; a failure here is a warning, the run's own
  * outcome being what the caller reports. */
 static void remove_container(const struct nook_globals *g, const char *id,
-                             struct runtime_warnings *w)
+                             const struct spec *spec, struct runtime_warnings *w)
 {
     struct container c;
     struct nook_error err;
@@ -194,7 +194,7 @@ static void remove_container(const struct nook_globals *g, const char *id,
         return;
     int r = container_kill_all(&c, &err);
     if (r == 0)
-        r = container_destroy(&c, w, &err);
+        r = container_destroy(&c, spec, w, &err);
     if (r < 0)
         runtime_warn(w, "delete: %s", err.msg);
     container_release(&c);
@@ -220,7 +220,7 @@ static int run_started(const struct nook_globals *g, struct runtime_spec *rs,
         take_init_error(cr->sync_fd, err);
         if (c.id)
             container_release(&c);
-        remove_container(g, o->id, w);
+        remove_container(g, o->id, &rs->spec, w);
         return -1;
     }
     run_poststart(&rs->spec, &c, w);
@@ -229,7 +229,7 @@ static int run_started(const struct nook_globals *g, struct runtime_spec *rs,
         return 0;
     int r = wait_foreground(cr, o, set, ex, err);
     if (!o->keep || r < 0)
-        remove_container(g, o->id, w);
+        remove_container(g, o->id, &rs->spec, w);
     return r;
 }
 

@@ -191,7 +191,7 @@ int runtime_delete(const struct nook_globals *g, const char *id, bool force,
          * lost state.json) while its cgroup still holds processes. */
         r = s == NOOK_STATUS_STOPPED && !force ? 0 : container_kill_all(&c, err);
         if (r == 0)
-            r = container_destroy(&c, w, err);
+            r = container_destroy(&c, NULL, w, err);
     }
     container_release(&c);
     return r;
