@@ -34,8 +34,13 @@ case "$runtime" in /*) ;; *) runtime=$(command -v "$runtime" || echo "$worktree/
 # is left as it is; ours is removed afterwards.
 install_missing() {
     local missing=() p policy=/usr/sbin/policy-rc.d ours=0
-    for p in podman containerd docker.io busybox-static jq tmux iproute2 util-linux; do
-        dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+    # By the commands, not dpkg's database: the test VM sees the host's
+    # programs but not its /var/lib/dpkg.
+    local need=(podman:podman containerd:containerd ctr:containerd dockerd:docker.io
+                /usr/bin/docker:docker.io /bin/busybox:busybox-static jq:jq tmux:tmux ip:iproute2
+                unshare:util-linux script:bsdutils)
+    for p in "${need[@]}"; do
+        command -v "${p%%:*}" >/dev/null || [[ " ${missing[*]} " == *" ${p#*:} "* ]] || missing+=("${p#*:}")
     done
     [ ${#missing[@]} -gt 0 ] || return 0
     echo "integration: installing ${missing[*]}" >&2
