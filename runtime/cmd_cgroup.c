@@ -266,11 +266,24 @@ static bool parse_int(const char *s, int64_t *out)
     return true;
 }
 
+static int load_resources(const char *file, struct spec_resources *r, struct nook_error *err)
+{
+    if (strcmp(file, "-") != 0)
+        return spec_resources_load(file, r, err);
+    char *text;
+    size_t len;
+    if (read_fd_all(0, &text, &len, err) < 0)
+        return nook_error_wrap(err, "update: read the resources from stdin");
+    int ret = spec_resources_parse(text, len, "stdin", r, err);
+    free(text);
+    return ret;
+}
+
 int cmd_update(struct nook_globals *g, int argc, char **argv, struct nook_error *err)
 {
     enum {
         OPT_MEMORY = 256, OPT_SWAP, OPT_RESERVATION, OPT_QUOTA, OPT_PERIOD, OPT_SHARES, OPT_CPUS,
-        OPT_MEMS, OPT_PIDS, OPT_BLKIO,
+        OPT_MEMS, OPT_PIDS, OPT_BLKIO, OPT_RT_PERIOD, OPT_RT_RUNTIME,
     };
     static const struct option opts[] = {
         {"memory", required_argument, NULL, OPT_MEMORY},
@@ -283,6 +296,8 @@ int cmd_update(struct nook_globals *g, int argc, char **argv, struct nook_error 
         {"cpuset-mems", required_argument, NULL, OPT_MEMS},
         {"pids-limit", required_argument, NULL, OPT_PIDS},
         {"blkio-weight", required_argument, NULL, OPT_BLKIO},
+        {"cpu-rt-period", required_argument, NULL, OPT_RT_PERIOD},
+        {"cpu-rt-runtime", required_argument, NULL, OPT_RT_RUNTIME},
         {"resources", required_argument, NULL, 'r'},
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0},
@@ -292,7 +307,10 @@ int cmd_update(struct nook_globals *g, int argc, char **argv, struct nook_error 
     const char *file = NULL;
     bool any = false;
     int ch;
-    while ((ch = getopt_long(argc, argv, "+r:h", opts, NULL)) != -1) {
+    /* Options may follow the id, as runc's update takes them: glibc picks
+     * up the permuting order only when getopt starts over (optind 0). */
+    optind = 0;
+    while ((ch = getopt_long(argc, argv, "r:h", opts, NULL)) != -1) {
         int64_t v = 0;
         bool ok = true;
         switch (ch) {
@@ -316,6 +334,15 @@ int cmd_update(struct nook_globals *g, int argc, char **argv, struct nook_error 
         case OPT_CPUS: free(flags.cpu.cpus); flags.cpu.cpus = xstrdup(optarg); break;
         case OPT_MEMS: free(flags.cpu.mems); flags.cpu.mems = xstrdup(optarg); break;
         case OPT_PIDS: ok = parse_int(optarg, &flags.pids.limit); flags.pids.has_limit = true; break;
+        case OPT_RT_PERIOD:
+            ok = parse_int(optarg, &v) && v >= 0;
+            flags.cpu.realtime_period = (uint64_t)v;
+            flags.cpu.has_realtime_period = true;
+            break;
+        case OPT_RT_RUNTIME:
+            ok = parse_int(optarg, &flags.cpu.realtime_runtime);
+            flags.cpu.has_realtime_runtime = true;
+            break;
         case OPT_BLKIO:
             ok = parse_int(optarg, &v) && v >= 10 && v <= 1000;
             flags.block_io.weight = (uint16_t)v;
@@ -337,6 +364,7 @@ int cmd_update(struct nook_globals *g, int argc, char **argv, struct nook_error 
         r = usage_error("update", "update: nothing to change (give -r FILE or a limit option)", NULL);
     if (r == 0 && file && (flags.memory.has_limit || flags.cpu.has_quota || flags.pids.has_limit ||
                            flags.cpu.cpus || flags.cpu.has_shares || flags.cpu.has_period ||
+                           flags.cpu.has_realtime_period || flags.cpu.has_realtime_runtime ||
                            flags.memory.has_swap || flags.block_io.has_weight))
         r = usage_error("update", "update: -r and limit options do not go together", NULL);
     if (r) {
@@ -345,8 +373,9 @@ int cmd_update(struct nook_globals *g, int argc, char **argv, struct nook_error 
     }
     struct spec_resources from_file;
     memset(&from_file, 0, sizeof from_file);
-    /* runc: "-r -" reads the resources JSON from stdin. */
-    if (file && spec_resources_load(strcmp(file, "-") ? file : "/dev/stdin", &from_file, err) < 0) {
+    /* runc: "-r -" reads the resources JSON from stdin (a pipe, not a
+     * regular file spec_resources_load would take). */
+    if (file && load_resources(file, &from_file, err) < 0) {
         spec_resources_free(&flags);
         return 1;
     }

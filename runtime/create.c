@@ -375,6 +375,12 @@ static int create_cgroup(struct create_ctx *x, struct nook_error *err)
 {
     if (cgroup_create(x->spec, x->o->id, &x->cg, err) == 0) {
         x->have_cg = true;
+        /* Kernel memory limits are gone (Linux 5.16; deprecated before): as
+         * runc, accepted and ignored on every backend. */
+        const struct spec_resources *r = &x->spec->resources;
+        if (x->spec->has_resources && (r->memory.has_kernel || r->memory.has_kernel_tcp))
+            nook_log(x->g, "debug", "linux.resources.memory.kernel%s: ignored (the kernel has "
+                     "no kernel memory limits)", r->memory.has_kernel ? "" : "TCP");
         return 0;
     }
     bool denied = err->code == EACCES || err->code == EPERM || err->code == EROFS;

@@ -116,13 +116,22 @@ static int mount_json(const struct spec_sandbox_mount *m, json_t **out, struct n
 static int apply_mounts(json_t *doc, const struct spec_sandbox *sb, struct nook_error *err)
 {
     json_t *mounts = json_object_get(doc, "mounts");
+    /* No cgroupfs view: a sandboxed command has no business there, and on
+     * a v1 host it costs a mount per controller. */
+    size_t i;
+    json_t *v;
+    json_array_foreach(mounts, i, v)
+        if (!strcmp(json_string_value(json_object_get(v, "destination")), "/sys/fs/cgroup")) {
+            json_array_remove(mounts, i);
+            break;
+        }
     /* A fresh /tmp: the host's is not the sandbox's business. */
     struct spec_sandbox_mount tmp = {.tmpfs = true, .destination = "/tmp"};
     json_t *m;
     if (mount_json(&tmp, &m, err) < 0)
         return -1;
     json_array_append_new(mounts, m);
-    for (size_t i = 0; i < sb->n_mounts; i++) {
+    for (i = 0; i < sb->n_mounts; i++) {
         if (mount_json(&sb->mounts[i], &m, err) < 0)
             return -1;
         json_array_append_new(mounts, m);

@@ -373,6 +373,9 @@ void spec_process_free(struct spec_process *p);
 
 /* `nook update -r FILE`: a linux.resources object alone. */
 int spec_resources_load(const char *path, struct spec_resources *r, struct nook_error *err);
+/* The same from text (`update -r -` reads it from stdin); what names it in errors. */
+int spec_resources_parse(const char *json, size_t len, const char *what, struct spec_resources *r,
+                         struct nook_error *err);
 void spec_resources_free(struct spec_resources *r);
 
 /* `nook spec [--rootless]`: the default config.json text, like runc's

@@ -249,8 +249,8 @@ sb_in() {
 	for m in root user; do
 		for net in "" "--net none"; do
 			# shellcheck disable=SC2086
-			run -0 sb "$m" $net -- ip -o link
-			[ "${#lines[@]}" -eq 1 ] && [[ "${lines[0]}" == "1: lo: <LOOPBACK,UP,LOWER_UP>"* ]] ||
+			run sb "$m" $net -- ip -o link
+			[ "$status" -eq 0 ] && [ "${#lines[@]}" -eq 1 ] && [[ "${lines[0]}" == "1: lo: <LOOPBACK,UP,LOWER_UP>"* ]] ||
 				{ echo "$m $net: $output"; false; }
 		done
 		run -0 sb "$m" --net host -- ip -o link

@@ -10,8 +10,12 @@
 #      against runc with the same bundle, `unshare` with the same namespaces
 #      (the floor) and `nsenter` of the same namespaces (exec's floor);
 #      ratios to the floor and to runc
+#   1b. `nook sandbox -- true` against bubblewrap with the same namespaces
+#      (`bwrap --unshare-all --ro-bind / / --proc /proc --dev /dev true`), as
+#      a ratio
 #   2. binary sizes, 3. peak RSS of one run (GNU time -v)
-#   4. the cost of create/state/list/delete as 1 → 500 containers exist
+#   4. the cost of create/start/state/list/delete as 1 → 500 containers
+#      exist, and its ratio to the same on an empty root in the same run
 #   5. user-space instructions of one nook run (callgrind)
 #
 # Nothing is asserted: numbers for reading, never pass/fail (the goals of
@@ -54,7 +58,7 @@ if [ ! -x "$NOOK" ]; then
 	echo "$0: no nook binary at $NOOK (run make, or set NOOK)" >&2
 	exit 1
 fi
-install_missing time binutils valgrind jq busybox-static runc util-linux build-essential
+install_missing time binutils valgrind jq busybox-static runc util-linux build-essential bubblewrap
 
 work=$(mktemp -d /tmp/nook-bench.XXXXXX)
 declare -A bins=()
@@ -69,11 +73,12 @@ cleanup() {
 			"${bins[$rt]}" --root "$work/state-$rt" delete -f "$id" >/dev/null 2>&1 || true
 		done
 	done
-	if [ -d "$work/state-curve" ]; then
-		for id in $("$NOOK" --root "$work/state-curve" list -q 2>/dev/null); do
-			"$NOOK" --root "$work/state-curve" delete -f "$id" >/dev/null 2>&1 || true
+	for root in "$work/state-curve" "$work/state-empty"; do
+		[ -d "$root" ] || continue
+		for id in $("$NOOK" --root "$root" list -q 2>/dev/null); do
+			"$NOOK" --root "$root" delete -f "$id" >/dev/null 2>&1 || true
 		done
-	fi
+	done
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -198,6 +203,21 @@ awk -v c="$(ms nook-seccomp-cached)" -v n="$(ms nook-no-seccomp)" 'BEGIN {
 	printf "\ncached seccomp filter: %+.2f ms over no seccomp (goal < 0.3 ms; the kernel'"'"'s own\n", c - n
 	print "load of the program is part of it: see `nook --debug` and docs/ARCHITECTURE.md)" }'
 
+section "sandbox: nook sandbox -- true vs bubblewrap, same namespaces, median of $RUNS interleaved runs, ms"
+# Both with new pid, ipc, uts, network (lo up), mount and cgroup namespaces, a
+# fresh /proc and /dev; nook's root is an overlay of the host's / (bwrap: a
+# read-only bind of it), with nook spec's capabilities and seccomp profile.
+"$work/interleave" "$RUNS" "$WARMUP" \
+	nook-sandbox "" "$NOOK --root $work/state-sandbox sandbox -- true" \
+	bwrap "" "bwrap --unshare-all --ro-bind / / --proc /proc --dev /dev true" \
+	nook-sandbox-no-seccomp "" "$NOOK --root $work/state-sandbox sandbox --seccomp none -- true" \
+	>"$work/sandbox.tsv"
+cat "$work/sandbox.tsv"
+sb_ms() { awk -F'\t' -v n="$1" '$1 == n { print $2 }' "$work/sandbox.tsv"; }
+printf 'nook sandbox / bwrap: %s (goal <= 1.00); without seccomp: %s\n' \
+	"$(ratio "$(sb_ms nook-sandbox)" "$(sb_ms bwrap)")" \
+	"$(ratio "$(sb_ms nook-sandbox-no-seccomp)" "$(sb_ms bwrap)")"
+
 section "binary sizes"
 for rt in "${names[@]}"; do
 	printf '%-6s %10s bytes  %s\n' "$rt" "$(stat -L -c %s "${bins[$rt]}")" "${bins[$rt]}"
@@ -213,10 +233,16 @@ for rt in "${names[@]}"; do
 done
 
 if [ -n "$CURVE" ]; then
-	section "cost per container as containers exist (nook, ms, median of 5)"
+	section "cost per container as containers exist (nook, ms, median of 7)"
+	# Each point is measured interleaved with the same commands on an empty
+	# root, so the ratio (N existing / none) is free of the machine's drift.
 	curve_root=$work/state-curve
+	empty_root=$work/state-empty
 	cnook() { "$NOOK" --root "$curve_root" "$@"; }
-	printf '%-10s %8s %8s %8s %8s %8s\n' existing create start state list delete
+	ops=(create start state list delete)
+	printf '%-9s' existing
+	for op in "${ops[@]}"; do printf ' %15s' "$op (ratio)"; done
+	echo
 	have=0
 	for want in $CURVE; do
 		while [ "$have" -lt "$want" ]; do
@@ -224,15 +250,22 @@ if [ -n "$CURVE" ]; then
 			have=$((have + 1))
 		done
 		b=$work/bundle-curve
-		"$work/interleave" 5 1 \
-			create "" "$NOOK --root $curve_root create -b $b probe" \
-			start "" "$NOOK --root $curve_root start probe" \
-			state "" "$NOOK --root $curve_root state probe" \
-			list "" "$NOOK --root $curve_root list" \
-			delete "" "$NOOK --root $curve_root delete -f probe" >"$work/curve.tsv"
-		printf '%-10s' "$want"
-		for op in create start state list delete; do
-			printf ' %8s' "$(awk -F'\t' -v n="$op" '$1 == n { print $2 }' "$work/curve.tsv")"
+		cargs=()
+		for r in "$curve_root" "$empty_root"; do
+			tag=full
+			[ "$r" = "$empty_root" ] && tag=empty
+			cargs+=("create-$tag" "" "$NOOK --root $r create -b $b probe"
+				"start-$tag" "" "$NOOK --root $r start probe"
+				"state-$tag" "" "$NOOK --root $r state probe"
+				"list-$tag" "" "$NOOK --root $r list"
+				"delete-$tag" "" "$NOOK --root $r delete -f probe")
+		done
+		"$work/interleave" 7 1 "${cargs[@]}" >"$work/curve.tsv"
+		printf '%-9s' "$want"
+		for op in "${ops[@]}"; do
+			full=$(awk -F'\t' -v n="$op-full" '$1 == n { print $2 }' "$work/curve.tsv")
+			empty=$(awk -F'\t' -v n="$op-empty" '$1 == n { print $2 }' "$work/curve.tsv")
+			printf ' %7s (%5s)' "$full" "$(ratio "$full" "$empty")"
 		done
 		echo
 	done

@@ -522,8 +522,8 @@ static void test_v1_plan(void)
     r.unified.v = &kv;
     r.unified.n = 1;
     CHECK(cgroup_v1_plan_writes(&r, &f, NULL, 0, &w, &err) == -1);
-    CHECK(strstr(err.msg, "linux.resources.unified[\"memory.high\"]: cgroup v2 files cannot be "
-                          "written on this cgroup v1 host") != NULL);
+    CHECK(strstr(err.msg, "linux.resources.unified[\"memory.high\"]: invalid configuration: cgroup v2 "
+                          "files cannot be written on this cgroup v1 host") != NULL);
 }
 
 /* What needs a cgroup: values meaning "unset" do not. */
