@@ -14,7 +14,8 @@
 #      (`bwrap --unshare-all --ro-bind / / --proc /proc --dev /dev true`), as
 #      a ratio
 #   2. binary sizes, 3. peak RSS of one run (GNU time -v)
-#   4. the cost of create/state/list/delete as 1 → 500 containers exist
+#   4. the cost of create/start/state/list/delete as 1 → 500 containers
+#      exist, and its ratio to the same on an empty root in the same run
 #   5. user-space instructions of one nook run (callgrind)
 #
 # Nothing is asserted: numbers for reading, never pass/fail (the goals of
@@ -72,11 +73,12 @@ cleanup() {
 			"${bins[$rt]}" --root "$work/state-$rt" delete -f "$id" >/dev/null 2>&1 || true
 		done
 	done
-	if [ -d "$work/state-curve" ]; then
-		for id in $("$NOOK" --root "$work/state-curve" list -q 2>/dev/null); do
-			"$NOOK" --root "$work/state-curve" delete -f "$id" >/dev/null 2>&1 || true
+	for root in "$work/state-curve" "$work/state-empty"; do
+		[ -d "$root" ] || continue
+		for id in $("$NOOK" --root "$root" list -q 2>/dev/null); do
+			"$NOOK" --root "$root" delete -f "$id" >/dev/null 2>&1 || true
 		done
-	fi
+	done
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -231,10 +233,16 @@ for rt in "${names[@]}"; do
 done
 
 if [ -n "$CURVE" ]; then
-	section "cost per container as containers exist (nook, ms, median of 5)"
+	section "cost per container as containers exist (nook, ms, median of 7)"
+	# Each point is measured interleaved with the same commands on an empty
+	# root, so the ratio (N existing / none) is free of the machine's drift.
 	curve_root=$work/state-curve
+	empty_root=$work/state-empty
 	cnook() { "$NOOK" --root "$curve_root" "$@"; }
-	printf '%-10s %8s %8s %8s %8s %8s\n' existing create start state list delete
+	ops=(create start state list delete)
+	printf '%-9s' existing
+	for op in "${ops[@]}"; do printf ' %15s' "$op (ratio)"; done
+	echo
 	have=0
 	for want in $CURVE; do
 		while [ "$have" -lt "$want" ]; do
@@ -242,15 +250,22 @@ if [ -n "$CURVE" ]; then
 			have=$((have + 1))
 		done
 		b=$work/bundle-curve
-		"$work/interleave" 5 1 \
-			create "" "$NOOK --root $curve_root create -b $b probe" \
-			start "" "$NOOK --root $curve_root start probe" \
-			state "" "$NOOK --root $curve_root state probe" \
-			list "" "$NOOK --root $curve_root list" \
-			delete "" "$NOOK --root $curve_root delete -f probe" >"$work/curve.tsv"
-		printf '%-10s' "$want"
-		for op in create start state list delete; do
-			printf ' %8s' "$(awk -F'\t' -v n="$op" '$1 == n { print $2 }' "$work/curve.tsv")"
+		cargs=()
+		for r in "$curve_root" "$empty_root"; do
+			tag=full
+			[ "$r" = "$empty_root" ] && tag=empty
+			cargs+=("create-$tag" "" "$NOOK --root $r create -b $b probe"
+				"start-$tag" "" "$NOOK --root $r start probe"
+				"state-$tag" "" "$NOOK --root $r state probe"
+				"list-$tag" "" "$NOOK --root $r list"
+				"delete-$tag" "" "$NOOK --root $r delete -f probe")
+		done
+		"$work/interleave" 7 1 "${cargs[@]}" >"$work/curve.tsv"
+		printf '%-9s' "$want"
+		for op in "${ops[@]}"; do
+			full=$(awk -F'\t' -v n="$op-full" '$1 == n { print $2 }' "$work/curve.tsv")
+			empty=$(awk -F'\t' -v n="$op-empty" '$1 == n { print $2 }' "$work/curve.tsv")
+			printf ' %7s (%5s)' "$full" "$(ratio "$full" "$empty")"
 		done
 		echo
 	done

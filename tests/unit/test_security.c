@@ -4,6 +4,10 @@
 
 #include "../../security/security.h"
 
+#include <errno.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
@@ -340,6 +344,133 @@ static void test_seccomp_build_errors(void)
     CHECK_STR(seccomp_status(), "0");
 }
 
+/* ---- the compiled program, run by a classic-BPF interpreter ---- */
+
+/* What the kernel's seccomp does with a program for one syscall: the
+ * instructions libseccomp and the ENOSYS prefix use (loads, ALU, jumps,
+ * returns). 0xffffffff for an instruction it does not know. */
+static uint32_t bpf_run(const struct security_seccomp_prog *prog, uint32_t arch, uint32_t nr)
+{
+    struct seccomp_data d = {.nr = (int)nr, .arch = arch};
+    uint32_t a = 0, x = 0, mem[BPF_MEMWORDS] = {0};
+    for (size_t pc = 0; pc < prog->len; pc++) {
+        const struct sock_filter *f = &prog->insns[pc];
+        uint32_t src = BPF_SRC(f->code) == BPF_X ? x : f->k;
+        switch (BPF_CLASS(f->code)) {
+        case BPF_LD:
+            if (BPF_MODE(f->code) == BPF_ABS && f->k + 4 <= sizeof d)
+                memcpy(&a, (const char *)&d + f->k, 4);
+            else if (BPF_MODE(f->code) == BPF_IMM)
+                a = f->k;
+            else if (BPF_MODE(f->code) == BPF_MEM)
+                a = mem[f->k % BPF_MEMWORDS];
+            else
+                return 0xffffffff;
+            break;
+        case BPF_LDX:
+            x = BPF_MODE(f->code) == BPF_MEM ? mem[f->k % BPF_MEMWORDS] : f->k;
+            break;
+        case BPF_ST:
+            mem[f->k % BPF_MEMWORDS] = a;
+            break;
+        case BPF_STX:
+            mem[f->k % BPF_MEMWORDS] = x;
+            break;
+        case BPF_ALU:
+            switch (BPF_OP(f->code)) {
+            case BPF_AND: a &= src; break;
+            case BPF_OR: a |= src; break;
+            case BPF_ADD: a += src; break;
+            case BPF_SUB: a -= src; break;
+            case BPF_RSH: a >>= src; break;
+            case BPF_LSH: a <<= src; break;
+            default: return 0xffffffff;
+            }
+            break;
+        case BPF_JMP: {
+            bool t;
+            switch (BPF_OP(f->code)) {
+            case BPF_JA: pc += f->k; continue;
+            case BPF_JEQ: t = a == src; break;
+            case BPF_JGT: t = a > src; break;
+            case BPF_JGE: t = a >= src; break;
+            case BPF_JSET: t = (a & src) != 0; break;
+            default: return 0xffffffff;
+            }
+            pc += t ? f->jt : f->jf;
+            break;
+        }
+        case BPF_RET:
+            return BPF_RVAL(f->code) == BPF_A ? a : f->k;
+        case BPF_MISC:
+            if (BPF_MISCOP(f->code) == BPF_TAX)
+                x = a;
+            else
+                a = x;
+            break;
+        }
+    }
+    return 0xffffffff;
+}
+
+#define RET_ERRNO(e) (SECCOMP_RET_ERRNO | (e))
+
+/* Syscalls above the largest one the profile names get ENOSYS on every
+ * architecture of the filter (x32 too, though it shares x86_64's audit
+ * arch); those below it that the profile leaves out get the default; an
+ * architecture the filter lacks gets libseccomp's bad-arch action. */
+static void test_seccomp_enosys_prefix(void)
+{
+    struct spec_seccomp_syscall sc[] = {
+        {.names = STRV("read", "write", "close_range"), .action = SPEC_SCMP_ACT_ALLOW},
+    };
+    struct spec_seccomp s = {.default_action = SPEC_SCMP_ACT_ERRNO, .syscalls = sc,
+                             .n_syscalls = 1};
+    s.architectures = STRV("SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32",
+                           "SCMP_ARCH_AARCH64");
+    struct security_seccomp_prog prog;
+    struct nook_error err = {0};
+    CHECK(security_seccomp_prepare(&s, NULL, &prog, &err) == 0);
+    CHECK_STR(err.msg, "");
+    const uint32_t x32 = 0x40000000;
+    struct {
+        uint32_t arch, nr, want;
+    } cases[] = {
+        {AUDIT_ARCH_X86_64, 0, SECCOMP_RET_ALLOW},            /* read */
+        {AUDIT_ARCH_X86_64, 436, SECCOMP_RET_ALLOW},          /* close_range */
+        {AUDIT_ARCH_X86_64, 134, RET_ERRNO(EPERM)},           /* uselib: left out */
+        {AUDIT_ARCH_X86_64, 437, RET_ERRNO(ENOSYS)},          /* openat2: newer */
+        {AUDIT_ARCH_X86_64, 1000, RET_ERRNO(ENOSYS)},
+        {AUDIT_ARCH_X86_64, x32 | 0, SECCOMP_RET_ALLOW},      /* x32 read */
+        {AUDIT_ARCH_X86_64, x32 | 134, RET_ERRNO(EPERM)},
+        {AUDIT_ARCH_X86_64, x32 | 1000, RET_ERRNO(ENOSYS)},
+        {AUDIT_ARCH_I386, 3, SECCOMP_RET_ALLOW},              /* i386 read */
+        {AUDIT_ARCH_I386, 20, RET_ERRNO(EPERM)},              /* getpid */
+        {AUDIT_ARCH_I386, 1000, RET_ERRNO(ENOSYS)},
+        {AUDIT_ARCH_AARCH64, 63, SECCOMP_RET_ALLOW},          /* aarch64 read */
+        {AUDIT_ARCH_AARCH64, 172, RET_ERRNO(EPERM)},          /* getpid */
+        {AUDIT_ARCH_AARCH64, 1000, RET_ERRNO(ENOSYS)},
+        {AUDIT_ARCH_ARM, 3, SECCOMP_RET_KILL_THREAD},         /* not in the filter */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        uint32_t got = bpf_run(&prog, cases[i].arch, cases[i].nr);
+        if (got != cases[i].want)
+            printf("enosys case %zu: arch %#x nr %#x: got %#x, want %#x\n", i, cases[i].arch,
+                   cases[i].nr, got, cases[i].want);
+        CHECK(got == cases[i].want);
+    }
+    security_seccomp_prog_free(&prog);
+
+    /* An allow-by-default profile gets no prefix: the kernel answers ENOSYS
+     * itself, and a rule of the profile still applies. */
+    sc[0].action = SPEC_SCMP_ACT_ERRNO;
+    s.default_action = SPEC_SCMP_ACT_ALLOW;
+    CHECK(security_seccomp_prepare(&s, NULL, &prog, &err) == 0);
+    CHECK(bpf_run(&prog, AUDIT_ARCH_X86_64, 1000) == SECCOMP_RET_ALLOW);
+    CHECK(bpf_run(&prog, AUDIT_ARCH_X86_64, 436) == RET_ERRNO(EPERM));
+    security_seccomp_prog_free(&prog);
+}
+
 int main(void)
 {
     test_capabilities();
@@ -349,6 +480,7 @@ int main(void)
     test_seccomp_notify();
     test_seccomp_errno_and_args();
     test_seccomp_build_errors();
+    test_seccomp_enosys_prefix();
     test_features();
     return unit_report("test_security");
 }
