@@ -371,6 +371,13 @@ static int mount_one(const struct spec_mount *m, size_t i, const struct rootfs_p
                      int rootfd, const struct rootfs_opts *o, struct nook_error *err)
 {
     int rc;
+    if (nook_trace_sink_fn) {
+        char f[256];
+        NOOK_TRACE("mount %s on %s: type %s, flags %s, data \"%s\"", m->source ? m->source : "(none)",
+                   m->destination, m->bind ? "bind" : m->type ? m->type : "(none)",
+                   nook_trace_mount_flags(m->flags | m->propagation, f, sizeof f),
+                   m->data ? m->data : "");
+    }
     if (m->bind)
         rc = mount_bind(m, i, plan, rootfd, o, err);
     else if (m->type == NULL)

@@ -124,6 +124,7 @@ int rootfs_pivot(const struct spec *spec, const struct rootfs_plan *plan,
 {
     if (o->shared_mntns)
         return chroot_into(plan->mountpoint, err);
+    NOOK_TRACE("%s into %s", o->no_pivot ? "move root (--no-pivot)" : "pivot_root", plan->mountpoint);
     if ((o->no_pivot ? move_root : pivot_into)(plan->mountpoint, err) < 0)
         return -1;
     if (rootfs_apply_readonly_paths(spec, err) < 0)
