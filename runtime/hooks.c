@@ -314,7 +314,7 @@ static int hook_run_one(const char *kind, const struct spec_hook *h, const char 
 {
     /* runc's wording ("error running hook"), which scripts and runc's tests
      * look for. */
-    char *what = xasprintf("error running %s hook %s", kind, h->path);
+    char *what = xasprintf("error running hook: %s hook %s", kind, h->path);
     int in[2], ex[2];
     int rc = -1;
     if (pipe2(in, O_CLOEXEC) < 0) {

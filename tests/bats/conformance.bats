@@ -401,6 +401,6 @@ cgroup_dirs() {
 	cfg '.hooks.createContainer = [{path: "/bin/false"}]'
 	try_create "$ID"
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"error running createContainer hook /bin/false"* ]]
+	[[ "$output" == *"error running hook: createContainer hook /bin/false"* ]]
 	assert_nothing_left "$ID"
 }
