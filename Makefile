@@ -33,7 +33,7 @@ HELPER_BINS += $(STATIC_HELPER_SRCS:tests/helpers/static/%.c=$(BUILD)/helpers/st
 NOOK ?= $(abspath $(BUILD)/nook)
 export NOOK
 
-.PHONY: all deps demo test unit bats cgroup-test vm-test vm-test-v1 check-asan valgrind bench clean
+.PHONY: all deps demo test unit bats cgroup-test vm-test vm-test-v1 check-asan valgrind bench clean oom-test oom-stress demo-oom
 
 all: $(BUILD)/nook $(HELPER_BINS)
 
@@ -112,13 +112,30 @@ ASAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sa
 check-asan: deps
 	$(MAKE) BUILD=build-asan CFLAGS="$(ASAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" unit all
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 NOOK=$(abspath build-asan/nook) \
-	  bats --tap tests/bats
+	  bats --tap tests/bats tests/oom
 
 valgrind: all $(UNIT_BINS)
 	tests/valgrind.sh
 
 bench: all
 	tests/bench/run.sh
+
+# OOM freeze (issue 8): the suite on this host, 50 rounds of each hog here
+# and in the cgroup v2 VM, and the demo (in the VM where this host cannot
+# freeze at the memory limit).
+oom-test: all
+	bats --tap tests/oom
+
+oom-stress: vm-deps all
+	tests/oom/stress.sh
+
+demo-oom: deps all
+	@if $(BUILD)/nook oom --help | grep -Eq '^  cgroup (v2, root|v1 / hybrid): +yes'; then \
+	  tests/oom/demo.sh; \
+	else \
+	  echo "demo-oom: this host cannot freeze at the memory limit; running the demo in the cgroup v2 VM"; \
+	  $(MAKE) --no-print-directory vm-deps && tests/vm/run-in-vm.sh -t 600 tests/oom/demo.sh; \
+	fi
 
 clean:
 	rm -rf build build-asan build-*

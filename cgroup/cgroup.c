@@ -57,6 +57,7 @@ struct target {
     char *path;
     struct cg_created made;
     int fd;
+    bool existed; /* the leaf was there before */
 };
 
 static int make_target(struct target *t, struct nook_error *err)
@@ -73,6 +74,7 @@ static int make_target(struct target *t, struct nook_error *err)
         r = cg_open_dir(t->path, t->m->v2, &t->fd, err);
     if (r == 0 && leaf_existed)
         r = cg_check_empty(t->fd, t->path, err);
+    t->existed = leaf_existed;
     return r;
 }
 
@@ -127,13 +129,23 @@ int cgroup_create(const struct spec *spec, const char *id, struct nook_cgroup *c
         if (r == 0)
             n++;
     }
-    for (size_t i = 0; i < n && r == 0; i++)
+    bool existed = false;
+    for (size_t i = 0; i < n && r == 0; i++) {
         r = make_target(&t[i], err);
+        existed = existed || t[i].existed;
+    }
     if (r == 0) {
         cg->ops = ops;
         cg->kind = h.kind;
         adopt_targets(cg, t, n);
-        r = ops->setup(cg, &h, err);
+        /* A frozen cgroup would stop the init before it reports back. */
+        bool frozen = false;
+        struct nook_error probe;
+        if (existed && ops->is_frozen(cg, &frozen, &probe) == 0 && frozen)
+            r = nook_error_set(err, 0, "linux.cgroupsPath: the container's cgroup unexpectedly "
+                               "frozen (thaw it first)");
+        if (r == 0)
+            r = ops->setup(cg, &h, err);
         if (r == 0 && spec->has_resources)
             r = ops->apply(cg, &spec->resources, spec->devices, spec->n_devices, err);
         if (r < 0)
@@ -443,6 +455,12 @@ void cgroup_oom_events_close(struct cgroup_oom_events *w)
 
 /* ---- writing a plan ---- */
 
+static bool same_controller(const struct cgroup_write *a, const struct cgroup_write *b)
+{
+    const char *ca = cgroup_file_controller(a->file), *cb = cgroup_file_controller(b->file);
+    return ca && cb && strcmp(ca, cb) == 0;
+}
+
 int cg_write_plan(const struct nook_cgroup *cg, const struct cgroup_writes *w,
                   struct nook_error *err)
 {
@@ -473,9 +491,18 @@ int cg_write_plan(const struct nook_cgroup *cg, const struct cgroup_writes *w,
                                   ctl ? " controller enabled, does the kernel have this "
                                         "file?)" : "");
         }
-        if (write_string_at(fd, x->file, x->value, err) < 0)
-            return nook_error_wrap(err, "%s: write %s to %s/%s", x->json_path, x->value, path,
-                                   x->file);
+        if (write_string_at(fd, x->file, x->value, err) == 0)
+            continue;
+        /* A pair checked against each other (cfs period/quota, rt
+         * period/runtime, memory limit/memsw) may need the other order:
+         * write the next one first and retry, as runc does. */
+        if (err->code == EINVAL && i + 1 < w->n && same_controller(x, &w->v[i + 1]) &&
+            write_string_at(fd, w->v[i + 1].file, w->v[i + 1].value, err) == 0 &&
+            write_string_at(fd, x->file, x->value, err) == 0) {
+            i++;
+            continue;
+        }
+        return nook_error_wrap(err, "%s: %s", x->json_path, path);
     }
     return 0;
 }

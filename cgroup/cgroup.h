@@ -223,4 +223,58 @@ struct bpf_insn;
 void cgroup_device_program(const struct spec_device_rule *rules, size_t n,
                            struct bpf_insn **insns, size_t *n_insns);
 
+/* ---- OOM freeze (oom.c, oom_v2.c): the kernel side of org.nook.oom=freeze.
+ * The monitor (runtime/oom_monitor.c) polls the watch's fd, asks whether an
+ * OOM incident began, freezes, reads the numbers of a snapshot. */
+
+enum cgroup_oom_mechanism {
+    CGROUP_OOM_V2,          /* memory.max = limit, oom_score_adj -1000, trigger `oom` */
+    CGROUP_OOM_V2_ROOTLESS, /* memory.high = limit, max = limit + margin, trigger `high` */
+    CGROUP_OOM_MECHANISMS
+};
+extern const char *const cgroup_oom_mechanism_names[CGROUP_OOM_MECHANISMS]; /* "cgroup v2", ... */
+
+/* Rootless v2: memory.max is this far above memory.high (the user's limit),
+ * room for what tasks allocate before the freeze lands. */
+#define CGROUP_OOM_ROOTLESS_MARGIN (16ull << 20)
+
+/* The mechanism for the container's cgroup: privileged is whether nook may
+ * give the processes oom_score_adj -1000 (CAP_SYS_RESOURCE). Fails when the
+ * cgroup has no memory controller. */
+int cgroup_oom_mechanism_for(const struct nook_cgroup *cg, bool privileged,
+                             enum cgroup_oom_mechanism *m, struct nook_error *err);
+/* The memory limit in the mechanism's files (v2: memory.max; rootless:
+ * memory.high and memory.max = limit + margin). UINT64_MAX = none. */
+int cgroup_oom_v2_set_limit(const struct nook_cgroup *cg, bool rootless, uint64_t limit,
+                            struct nook_error *err);
+
+struct cgroup_oom_watch {
+    enum cgroup_oom_mechanism mech;
+    int fd;        /* poll for POLLPRI|POLLIN: something changed */
+    uint64_t seen; /* the trigger counter's value already handled */
+};
+/* Start watching (the current counters count as handled). */
+int cgroup_oom_open(const struct nook_cgroup *cg, enum cgroup_oom_mechanism m,
+                    struct cgroup_oom_watch *w, struct nook_error *err);
+/* After the fd woke (or at any time): did a new OOM incident begin? Also
+ * re-arms the fd's notification. */
+int cgroup_oom_triggered(const struct nook_cgroup *cg, struct cgroup_oom_watch *w, bool *hit,
+                         struct nook_error *err);
+/* Freeze the cgroup for an incident and wait until it is frozen. */
+int cgroup_oom_freeze(const struct nook_cgroup *cg, struct cgroup_oom_watch *w,
+                      struct nook_error *err);
+/* The memory numbers of a snapshot: mechanism, limit, usage, peak,
+ * memory.events, memory.stat. */
+int cgroup_oom_read(const struct nook_cgroup *cg, const struct cgroup_oom_watch *w,
+                    struct nook_oom_snapshot *s, struct nook_error *err);
+void cgroup_oom_close(struct cgroup_oom_watch *w);
+
+/* What this host offers (`nook oom --help`, `features`). */
+struct cgroup_oom_support {
+    bool v2; /* the memory controller is on the v2 hierarchy: v2 root and rootless */
+    bool v1; /* the memory controller is on a v1 hierarchy */
+    const char *summary;
+};
+void cgroup_oom_host_support(struct cgroup_oom_support *s);
+
 #endif

@@ -180,9 +180,9 @@ int cgroup_v1_plan_writes(const struct spec_resources *r, const struct cgroup_v1
     w->n = 0;
     if (r->unified.n > 0) {
         return nook_error_set(err, 0,
-                              "linux.resources.unified[\"%s\"]: cgroup v2 files cannot be "
-                              "written on this cgroup v1 host; use the v1 fields of "
-                              "linux.resources",
+                              "linux.resources.unified[\"%s\"]: invalid configuration: cgroup "
+                              "v2 files cannot be written on this cgroup v1 host; use the v1 "
+                              "fields of linux.resources",
                               r->unified.v[0].key);
     }
     if (plan_memory(r, f, w, err) < 0) {

@@ -46,12 +46,6 @@ static char *limit_str(int64_t v)
 static int plan_memory(const struct spec_resources *r, struct cgroup_writes *w,
                        struct nook_error *err)
 {
-    if (r->memory.has_disable_oom_killer && r->memory.disable_oom_killer)
-        return nook_error_set(err, 0,
-                              "linux.resources.memory.disableOOMKiller: not supported on cgroup v2 "
-                              "(the kernel has no memory.oom_control there); leave it false: an "
-                              "OOM-freeze monitor that stops the container instead of killing "
-                              "it is the planned replacement");
     int64_t limit = r->memory.has_limit ? r->memory.limit : 0;
     if (r->memory.has_swap) {
         int64_t swap;

@@ -22,6 +22,7 @@ const struct command commands[] = {
     {"pause", cmd_pause, "pause ID", "freeze every process of a container"},
     {"resume", cmd_resume, "resume ID", "thaw a paused container"},
     {"update", cmd_update, "update [--memory N] [--memory-swap N] [--cpu-quota N] [--cpu-period N] [--cpu-share N] [--cpuset-cpus L] [--pids-limit N] [-r FILE] ID", "change a container's resource limits"},
+    {"oom", cmd_oom, "oom [--wait] ID", "print the snapshot of a container frozen at its memory limit (org.nook.oom=freeze)"},
     {"events", cmd_events, "events [--stats] [--interval D] ID", "print a container's events and stats"},
     {"spec", cmd_spec, "spec [--bundle DIR] [--rootless]", "write a default config.json"},
     {"sandbox", cmd_sandbox, "sandbox [OPTIONS] -- CMD [ARG...]", "run CMD in a throw-away sandbox of the host (nook sandbox --help)"},
@@ -35,7 +36,10 @@ void print_usage(FILE *f)
     fprintf(f, "usage: nook [--root DIR] [--log FILE] [--log-format text|json] [--debug] COMMAND [OPTIONS] ...\n\ncommands:\n");
     for (size_t i = 0; i < n_commands; i++)
         fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
-    fprintf(f, "\nnook COMMAND --help shows a command's options.\n");
+    char *oom = runtime_oom_support_summary();
+    fprintf(f, "\nOOM freeze (nook oom --help) on this host: %s\n", oom);
+    free(oom);
+    fprintf(f, "nook COMMAND --help shows a command's options.\n");
 }
 
 int usage_error(const char *cmd, const char *fmt, const char *arg)

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "../cgroup/cgroup.h"
+#include "oom.h"
 
 /* Load a container that must have a cgroup and be in one of the allowed
  * states (bit mask of 1 << status). */
@@ -209,6 +210,8 @@ static int freeze_command(struct nook_globals *g, const char *cmd, bool freeze, 
         c.st.status = freeze ? NOOK_STATUS_PAUSED : NOOK_STATUS_RUNNING;
         r = container_save(&c, err);
     }
+    if (r == 0 && !freeze)
+        oom_monitor_wait_rearmed(&c);
     cgroup_close(&cg);
     container_release(&c);
     return r < 0 ? 1 : 0;
@@ -266,11 +269,24 @@ static bool parse_int(const char *s, int64_t *out)
     return true;
 }
 
+static int load_resources(const char *file, struct spec_resources *r, struct nook_error *err)
+{
+    if (strcmp(file, "-") != 0)
+        return spec_resources_load(file, r, err);
+    char *text;
+    size_t len;
+    if (read_fd_all(0, &text, &len, err) < 0)
+        return nook_error_wrap(err, "update: read the resources from stdin");
+    int ret = spec_resources_parse(text, len, "stdin", r, err);
+    free(text);
+    return ret;
+}
+
 int cmd_update(struct nook_globals *g, int argc, char **argv, struct nook_error *err)
 {
     enum {
         OPT_MEMORY = 256, OPT_SWAP, OPT_RESERVATION, OPT_QUOTA, OPT_PERIOD, OPT_SHARES, OPT_CPUS,
-        OPT_MEMS, OPT_PIDS, OPT_BLKIO,
+        OPT_MEMS, OPT_PIDS, OPT_BLKIO, OPT_RT_PERIOD, OPT_RT_RUNTIME,
     };
     static const struct option opts[] = {
         {"memory", required_argument, NULL, OPT_MEMORY},
@@ -283,6 +299,8 @@ int cmd_update(struct nook_globals *g, int argc, char **argv, struct nook_error 
         {"cpuset-mems", required_argument, NULL, OPT_MEMS},
         {"pids-limit", required_argument, NULL, OPT_PIDS},
         {"blkio-weight", required_argument, NULL, OPT_BLKIO},
+        {"cpu-rt-period", required_argument, NULL, OPT_RT_PERIOD},
+        {"cpu-rt-runtime", required_argument, NULL, OPT_RT_RUNTIME},
         {"resources", required_argument, NULL, 'r'},
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0},
@@ -292,7 +310,10 @@ int cmd_update(struct nook_globals *g, int argc, char **argv, struct nook_error 
     const char *file = NULL;
     bool any = false;
     int ch;
-    while ((ch = getopt_long(argc, argv, "+r:h", opts, NULL)) != -1) {
+    /* Options may follow the id, as runc's update takes them: glibc picks
+     * up the permuting order only when getopt starts over (optind 0). */
+    optind = 0;
+    while ((ch = getopt_long(argc, argv, "r:h", opts, NULL)) != -1) {
         int64_t v = 0;
         bool ok = true;
         switch (ch) {
@@ -316,6 +337,15 @@ int cmd_update(struct nook_globals *g, int argc, char **argv, struct nook_error 
         case OPT_CPUS: free(flags.cpu.cpus); flags.cpu.cpus = xstrdup(optarg); break;
         case OPT_MEMS: free(flags.cpu.mems); flags.cpu.mems = xstrdup(optarg); break;
         case OPT_PIDS: ok = parse_int(optarg, &flags.pids.limit); flags.pids.has_limit = true; break;
+        case OPT_RT_PERIOD:
+            ok = parse_int(optarg, &v) && v >= 0;
+            flags.cpu.realtime_period = (uint64_t)v;
+            flags.cpu.has_realtime_period = true;
+            break;
+        case OPT_RT_RUNTIME:
+            ok = parse_int(optarg, &flags.cpu.realtime_runtime);
+            flags.cpu.has_realtime_runtime = true;
+            break;
         case OPT_BLKIO:
             ok = parse_int(optarg, &v) && v >= 10 && v <= 1000;
             flags.block_io.weight = (uint16_t)v;
@@ -337,6 +367,7 @@ int cmd_update(struct nook_globals *g, int argc, char **argv, struct nook_error 
         r = usage_error("update", "update: nothing to change (give -r FILE or a limit option)", NULL);
     if (r == 0 && file && (flags.memory.has_limit || flags.cpu.has_quota || flags.pids.has_limit ||
                            flags.cpu.cpus || flags.cpu.has_shares || flags.cpu.has_period ||
+                           flags.cpu.has_realtime_period || flags.cpu.has_realtime_runtime ||
                            flags.memory.has_swap || flags.block_io.has_weight))
         r = usage_error("update", "update: -r and limit options do not go together", NULL);
     if (r) {
@@ -345,8 +376,9 @@ int cmd_update(struct nook_globals *g, int argc, char **argv, struct nook_error 
     }
     struct spec_resources from_file;
     memset(&from_file, 0, sizeof from_file);
-    /* runc: "-r -" reads the resources JSON from stdin. */
-    if (file && spec_resources_load(strcmp(file, "-") ? file : "/dev/stdin", &from_file, err) < 0) {
+    /* runc: "-r -" reads the resources JSON from stdin (a pipe, not a
+     * regular file spec_resources_load would take). */
+    if (file && load_resources(file, &from_file, err) < 0) {
         spec_resources_free(&flags);
         return 1;
     }
@@ -355,7 +387,15 @@ int cmd_update(struct nook_globals *g, int argc, char **argv, struct nook_error 
     unsigned live = 1u << NOOK_STATUS_CREATED | 1u << NOOK_STATUS_RUNNING | 1u << NOOK_STATUS_PAUSED;
     r = load_with_cgroup(g, id, live, "update", &c, &cg, err);
     if (r == 0) {
-        r = cgroup_apply(&cg, file ? &from_file : &flags, err);
+        const struct spec_resources *res = file ? &from_file : &flags;
+        r = cgroup_apply(&cg, res, err);
+        /* Rootless OOM freeze keeps the limit in memory.high, with
+         * memory.max a margin above it. */
+        if (r == 0 && c.st.oom_monitor_pid > 0 && geteuid() != 0 && res->memory.has_limit)
+            r = cgroup_oom_v2_set_limit(&cg, true,
+                                        res->memory.limit < 0 ? UINT64_MAX
+                                                              : (uint64_t)res->memory.limit,
+                                        err);
         if (r < 0)
             nook_error_wrap(err, "update");
         cgroup_close(&cg);
@@ -409,14 +449,17 @@ static void print_line(char *json)
     free(json);
 }
 
-/* Sleep for ms, or less when an OOM event arrives (reported at once rather
- * than at the next tick). Without a memory cgroup, just sleep. */
+/* Wait up to ms for an OOM event (reported at once rather than at the next
+ * tick) or a line of the OOM monitor's feed (POLLIN); then say how many OOM
+ * events came. Without a memory cgroup or feed, just sleep. */
 static int wait_oom_events(const struct nook_cgroup *cg, struct cgroup_oom_events *w, bool have,
-                           long ms, uint64_t *ooms, struct nook_error *err)
+                           int feed, long ms, uint64_t *ooms, struct nook_error *err)
 {
     *ooms = 0;
-    if (have)
-        return cgroup_oom_events_wait(cg, w, (int)ms, ooms, err);
+    struct pollfd p[2] = {{.fd = have ? w->fd : -1, .events = have ? w->events : 0},
+                          {.fd = feed, .events = POLLIN}};
+    if ((have || feed >= 0) && poll(p, 2, (int)ms) >= 0)
+        return have ? cgroup_oom_events_wait(cg, w, 0, ooms, err) : 0;
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
     while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
         ;
@@ -452,6 +495,7 @@ int cmd_events(struct nook_globals *g, int argc, char **argv, struct nook_error 
     /* Keep the state, not the lock: events runs for as long as the container. */
     struct nook_state st = c.st;
     memset(&c.st, 0, sizeof c.st);
+    char *c_dir = xstrdup(c.dir);
     container_release(&c);
 
     struct nook_stats s;
@@ -462,24 +506,42 @@ int cmd_events(struct nook_globals *g, int argc, char **argv, struct nook_error 
         struct cgroup_oom_events w;
         struct nook_error oom_err;
         bool have_oom = cgroup_oom_events_open(&cg, &w, &oom_err) == 0;
+        struct oom_feed feed;
+        oom_feed_open(c_dir, &feed);
         print_line(spec_event_stats_json(id, &s));
+        /* Stats once per interval; a memory.events change (which happens on
+         * every reclaim at the limit) only wakes us to look for OOM kills. */
+        struct timespec t;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        long long next = t.tv_sec * 1000LL + t.tv_nsec / 1000000 + interval;
         for (;;) {
+            clock_gettime(CLOCK_MONOTONIC, &t);
+            long long now = t.tv_sec * 1000LL + t.tv_nsec / 1000000;
             uint64_t ooms;
             struct nook_error read_err;
             /* An error: the cgroup went away with the container. */
-            if (wait_oom_events(&cg, &w, have_oom, interval, &ooms, &read_err) < 0)
+            if (wait_oom_events(&cg, &w, have_oom, feed.notify, next > now ? (long)(next - now) : 0,
+                                &ooms, &read_err) < 0)
                 break;
+            oom_feed_print(&feed, stdout);
             for (uint64_t i = 0; i < ooms; i++)
                 print_line(spec_event_json("oom", id));
             if (cgroup_read_stats(&cg, &s, &read_err) < 0)
                 break;
             if (!container_pid_alive(&st))
                 break;
-            print_line(spec_event_stats_json(id, &s));
+            clock_gettime(CLOCK_MONOTONIC, &t);
+            if (t.tv_sec * 1000LL + t.tv_nsec / 1000000 >= next) {
+                print_line(spec_event_stats_json(id, &s));
+                next += interval;
+            }
         }
         if (have_oom)
             cgroup_oom_events_close(&w);
+        oom_feed_print(&feed, stdout);
+        oom_feed_close(&feed);
     }
+    free(c_dir);
     cgroup_close(&cg);
     spec_state_free(&st);
     return r < 0 ? 1 : 0;

@@ -146,6 +146,9 @@ int cmd_state(struct nook_globals *g, int argc, char **argv, struct nook_error *
     struct nook_state st;
     if (runtime_state(g, id, &st, err) < 0)
         return 1;
+    struct runtime_warnings w = {0};
+    runtime_oom_monitor_warn(&st, &w);
+    print_warnings(g, &w);
     char *json = spec_state_oci_json(&st);
     printf("%s\n", json);
     free(json);
@@ -214,6 +217,14 @@ int cmd_kill(struct nook_globals *g, int argc, char **argv, struct nook_error *e
     int sig = SIGTERM;
     if (argc - optind == 2 && (sig = parse_signal(argv[optind + 1])) < 0)
         return usage_error("kill", "unknown signal \"%s\"", argv[optind + 1]);
+    struct nook_state st;
+    struct nook_error ignored;
+    if (runtime_state(g, id, &st, &ignored) == 0) {
+        struct runtime_warnings w = {0};
+        runtime_oom_monitor_warn(&st, &w);
+        print_warnings(g, &w);
+        spec_state_free(&st);
+    }
     return runtime_kill(g, id, sig, all, err) < 0 ? 1 : 0;
 }
 
@@ -344,9 +355,12 @@ int cmd_features(struct nook_globals *g, int argc, char **argv, struct nook_erro
     f.cgroup_v1 = true; /* cgroup/ has a v1, a v2 and a hybrid backend */
     f.cgroup_v2 = true;
     f.version = NOOK_VERSION;
+    char *oom = runtime_oom_support_summary();
+    f.oom_freeze = oom;
     char *json = spec_features_json(&f);
     printf("%s\n", json);
     free(json);
+    free(oom);
     security_features_free(&f);
     return 0;
 }

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "../security/security.h"
+#include "oom.h"
 
 static char *now_rfc3339(void)
 {
@@ -259,6 +260,9 @@ static int serve_child(struct create_ctx *x, struct created *out, struct nook_er
         case SYNC_HELLO:
             out->init = sender;
             x->st.pid = sender;
+            if (x->oom.freeze && oom_prepare(x->spec, &x->cg, sender, &x->oom_mech,
+                                             &x->oom_restore_adj, err) < 0)
+                return -1;
             if (x->new_userns && !x->slow_path && ns_write_id_maps(sender, x->spec, err) < 0)
                 return -1;
             /* The real init (forked by the child on the slow path) is in
@@ -310,6 +314,7 @@ static int write_pid_file(const char *path, pid_t pid, struct nook_error *err)
 static void abort_create(struct create_ctx *x, struct created *out)
 {
     struct nook_error ignored;
+    oom_monitor_stop(&x->st);
     if (x->have_cg)
         cgroup_kill(&x->cg, &ignored);
     if (x->child > 0) {
@@ -358,6 +363,7 @@ static void free_ctx(struct create_ctx *x)
         cgroup_close(&x->cg);
     rootfs_plan_free(&x->plan);
     spec_state_free(&x->st);
+    spec_oom_policy_free(&x->oom);
     free(x->dir);
 }
 
@@ -369,6 +375,12 @@ static int create_cgroup(struct create_ctx *x, struct nook_error *err)
 {
     if (cgroup_create(x->spec, x->o->id, &x->cg, err) == 0) {
         x->have_cg = true;
+        /* Kernel memory limits are gone (Linux 5.16; deprecated before): as
+         * runc, accepted and ignored on every backend. */
+        const struct spec_resources *r = &x->spec->resources;
+        if (x->spec->has_resources && (r->memory.has_kernel || r->memory.has_kernel_tcp))
+            nook_log(x->g, "debug", "linux.resources.memory.kernel%s: ignored (the kernel has "
+                     "no kernel memory limits)", r->memory.has_kernel ? "" : "TCP");
         return 0;
     }
     bool denied = err->code == EACCES || err->code == EPERM || err->code == EROFS;
@@ -451,11 +463,40 @@ static int check_options(const struct create_ctx *x, struct nook_error *err)
     return 0;
 }
 
+/* org.nook.oom=freeze stops the container at its memory limit: it needs one. */
+static int check_oom_policy(struct create_ctx *x, struct nook_error *err)
+{
+    if (spec_oom_policy(x->spec, &x->oom, err) < 0)
+        return -1;
+    const struct spec *s = x->spec;
+    if (x->oom.freeze && !(s->has_resources && s->resources.memory.has_limit &&
+                           s->resources.memory.limit > 0))
+        return nook_error_set(err, 0, "annotations[\"org.nook.oom\"]: freeze needs a memory "
+                              "limit (linux.resources.memory.limit)");
+    return 0;
+}
+
+/* The OOM monitor, once the init exists and waits on exec.fifo. */
+static int start_oom_monitor(struct create_ctx *x, struct nook_error *err)
+{
+    struct oom_monitor_args a = {
+        .id = x->o->id,
+        .dir = x->dir,
+        .root = x->g->root,
+        .cg = &x->cg,
+        .mech = x->oom_mech,
+        .policy = &x->oom,
+        .restore_adj = x->oom_restore_adj,
+    };
+    return oom_monitor_start(&a, &x->st.oom_monitor_pid, &x->st.oom_monitor_start_time, err);
+}
+
 static int do_create(struct create_ctx *x, struct created *out, struct nook_error *err)
 {
     if (!runtime_id_valid(x->o->id))
         return nook_error_set(err, 0, "invalid container id (letters, digits and \"_+-.\" only)");
-    if (check_options(x, err) < 0 || ns_validate(x->spec, err) < 0 ||
+    if (check_options(x, err) < 0 || check_oom_policy(x, err) < 0 ||
+        ns_validate(x->spec, err) < 0 ||
         check_privileges(x->spec, err) < 0 || security_validate(x->spec, err) < 0)
         return -1;
     const struct nook_globals *g = x->g;
@@ -518,6 +559,8 @@ static int do_create(struct create_ctx *x, struct created *out, struct nook_erro
     x->st.pid = out->init;
     x->st.pid_start_time = start;
     x->st.status = NOOK_STATUS_CREATED;
+    if (x->oom.freeze && start_oom_monitor(x, err) < 0)
+        return -1;
     if (save_state(x, err) < 0)
         return -1;
     runtime_step(g, "create", "state.json written");

@@ -39,6 +39,9 @@ struct create_ctx {
     bool slow_path;     /* namespaces joined by path: child setns()es first */
     bool late_cgroupns; /* the init unshares its cgroup ns after joining the cgroups */
     pid_t child;        /* what clone returned */
+    struct spec_oom_policy oom; /* org.nook.oom*: freeze at the memory limit */
+    enum cgroup_oom_mechanism oom_mech;
+    int oom_restore_adj;
 };
 
 /* The container init's side; never returns. */

@@ -1,5 +1,6 @@
 /* start, kill-all and destroy of an existing container. */
 #include "internal.h"
+#include "oom.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -209,6 +210,7 @@ int container_destroy(struct container *c, const struct spec *known, struct runt
     struct spec stored;
     struct nook_error spec_err;
     const struct spec *spec = known;
+    oom_monitor_stop(&c->st);
     if (!spec && c->recorded && container_load_spec(c, &stored, &spec_err) == 0)
         spec = &stored;
     int r = destroy_cgroup(c, err);

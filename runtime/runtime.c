@@ -181,6 +181,7 @@ int runtime_delete(const struct nook_globals *g, const char *id, bool force,
     if (container_load(g, id, &c, err) < 0)
         return -1;
     runtime_step(g, "delete", "state directory locked and read");
+    runtime_oom_monitor_warn(&c.st, w);
     enum nook_status s = c.st.status;
     int r;
     if ((s == NOOK_STATUS_RUNNING || s == NOOK_STATUS_PAUSED) && !force) {

@@ -150,6 +150,22 @@ int runtime_kill(const struct nook_globals *g, const char *id, int sig, bool all
 int runtime_delete(const struct nook_globals *g, const char *id, bool force,
                    struct runtime_warnings *w, struct nook_error *err);
 
+/* OOM freeze (org.nook.oom=freeze; runtime/oom_*.c). `nook oom`: the
+ * snapshot JSON of the container while frozen at its memory limit; with
+ * wait, block until the next freeze (fails when the container stops or its
+ * monitor is gone). Caller frees *json. */
+int runtime_oom_snapshot(const struct nook_globals *g, const char *id, bool wait, char **json,
+                         struct nook_error *err);
+/* A warning (for state, kill, delete) when the container's OOM monitor is
+ * gone. */
+void runtime_oom_monitor_warn(const struct nook_state *st, struct runtime_warnings *w);
+/* What this host supports, for `nook oom --help` (lines of text). Caller
+ * frees. */
+char *runtime_oom_support_text(void);
+/* The same in one line for `features` ("cgroup v2 (root, rootless)", or
+ * "none on this host: ..."). Caller frees. */
+char *runtime_oom_support_summary(void);
+
 /* Log a line to --log (text or json) when set, else stderr when --debug. */
 void nook_log(const struct nook_globals *g, const char *level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

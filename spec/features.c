@@ -42,7 +42,9 @@ char *spec_features_json(const struct spec_features *f)
                         sp_json_str_array(spec_hook_names, SPEC_HOOK_KINDS));
     json_object_set_new(o, "mountOptions", sp_json_mount_options());
     json_object_set_new(o, "linux", linux_features(f));
-    json_object_set_new(o, "annotations",
-                        json_pack("{s:s}", "org.nook.version", f->version ? f->version : ""));
+    json_t *a = json_pack("{s:s}", "org.nook.version", f->version ? f->version : "");
+    if (f->oom_freeze)
+        json_object_set_new(a, "org.nook.oom.freeze", json_string(f->oom_freeze));
+    json_object_set_new(o, "annotations", a);
     return sp_dump(o, JSON_INDENT(2));
 }

@@ -238,19 +238,31 @@ int sp_parse_resources(json_t *o, const char *path, struct spec_resources *r,
     return 0;
 }
 
-int spec_resources_load(const char *path, struct spec_resources *r, struct nook_error *err)
+static int resources_from_doc(json_t *doc, const char *what, struct spec_resources *r,
+                              struct nook_error *err)
 {
-    memset(r, 0, sizeof *r);
-    json_t *doc = sp_load_json_file(path, path, err);
     if (!doc)
         return -1;
     int ret;
     if (!json_is_object(doc))
-        ret = nook_error_set(err, 0, "%s: must be a JSON object", path);
+        ret = nook_error_set(err, 0, "%s: must be a JSON object", what);
     else
         ret = sp_parse_resources(doc, "", r, err);
     json_decref(doc);
     if (ret < 0)
         spec_resources_free(r);
     return ret;
+}
+
+int spec_resources_load(const char *path, struct spec_resources *r, struct nook_error *err)
+{
+    memset(r, 0, sizeof *r);
+    return resources_from_doc(sp_load_json_file(path, path, err), path, r, err);
+}
+
+int spec_resources_parse(const char *json, size_t len, const char *what, struct spec_resources *r,
+                         struct nook_error *err)
+{
+    memset(r, 0, sizeof *r);
+    return resources_from_doc(sp_load_json(json, len, what, err), what, r, err);
 }

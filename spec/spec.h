@@ -373,6 +373,9 @@ void spec_process_free(struct spec_process *p);
 
 /* `nook update -r FILE`: a linux.resources object alone. */
 int spec_resources_load(const char *path, struct spec_resources *r, struct nook_error *err);
+/* The same from text (`update -r -` reads it from stdin); what names it in errors. */
+int spec_resources_parse(const char *json, size_t len, const char *what, struct spec_resources *r,
+                         struct nook_error *err);
 void spec_resources_free(struct spec_resources *r);
 
 /* `nook spec [--rootless]`: the default config.json text, like runc's
@@ -458,6 +461,8 @@ struct nook_state {
     bool overlay_volatile;
     char *overlay_upper;               /* upper dir nook made, to remove at delete, or NULL */
     char *overlay_work;                /* workdir nook made, to remove at delete, or NULL */
+    pid_t oom_monitor_pid;             /* the OOM-freeze monitor (runtime/oom_monitor.c), or 0 */
+    unsigned long long oom_monitor_start_time; /* its start time, as pid_start_time */
 };
 
 /* OCI state JSON (only the OCI fields, plus rootfs/created/owner as runc
@@ -487,6 +492,7 @@ struct spec_features {
     bool apparmor, selinux;
     bool cgroup_v1, cgroup_v2, cgroup_systemd, cgroup_rdma;
     const char *version; /* nook's version */
+    const char *oom_freeze; /* annotation org.nook.oom.freeze: where OOM freeze works here */
 };
 char *spec_features_json(const struct spec_features *f);
 
@@ -515,5 +521,81 @@ char *spec_event_json(const char *type, const char *id);
 
 /* Small JSON outputs the CLI needs (jansson stays in this folder). */
 char *spec_json_int_array(const int *v, size_t n);      /* `ps --format json` */
+
+/* ---- the OOM-freeze policy and what the OOM monitor writes (oom.c) ---- */
+
+enum spec_oom_fallback {
+    SPEC_OOM_FALLBACK_KILL,     /* let the kernel's OOM killer pick one process */
+    SPEC_OOM_FALLBACK_KILL_ALL, /* kill the whole container */
+    SPEC_OOM_FALLBACK_THAW,     /* thaw and stay armed */
+    SPEC_OOM_FALLBACKS
+};
+extern const char *const spec_oom_fallback_names[SPEC_OOM_FALLBACKS]; /* "kill", ... */
+
+/* From the annotations org.nook.oom=freeze|kill (default kill),
+ * org.nook.oom.timeout (a duration: "2s", "500ms", "1m" or plain seconds; 0
+ * or absent: wait for a decision), org.nook.oom.fallback=kill|kill-all|thaw
+ * (default kill), org.nook.oom.handler (absolute host path), and
+ * linux.resources.memory.disableOOMKiller: true (= freeze). */
+struct spec_oom_policy {
+    bool freeze;
+    long timeout_ms;
+    bool has_fallback;
+    enum spec_oom_fallback fallback;
+    char *handler; /* NULL when absent */
+};
+/* The policy of a parsed config; an invalid value is an error naming the
+ * annotation (annotations["org.nook.oom.timeout"]: ...). Without freeze the
+ * policy is all zero. */
+int spec_oom_policy(const struct spec *spec, struct spec_oom_policy *p, struct nook_error *err);
+void spec_oom_policy_free(struct spec_oom_policy *p);
+
+struct spec_oom_counter {
+    const char *key; /* "oom", "oom_kill", "max", "high", ... */
+    uint64_t value;
+};
+
+struct nook_oom_proc {
+    pid_t pid;      /* host pid */
+    char *command;  /* /proc/<pid>/comm */
+    uint64_t rss, anon; /* bytes (VmRSS, RssAnon) */
+    int oom_score_adj;
+};
+
+/* What `nook oom ID` prints and the oom-frozen event carries. */
+struct nook_oom_snapshot {
+    int incident;          /* 1 for the container's first OOM freeze, then 2, ... */
+    const char *mechanism; /* "cgroup v2", "cgroup v2 rootless", "cgroup v1" */
+    char *frozen_at;       /* RFC 3339 */
+    uint64_t limit, usage, peak; /* bytes; limit UINT64_MAX = "max" */
+    bool has_high;
+    uint64_t high;
+    struct spec_oom_counter events[8]; /* memory.events */
+    size_t n_events;
+    uint64_t anon, file, kernel; /* memory.stat */
+    struct nook_oom_proc *procs;
+    size_t n_procs;
+    char *deadline; /* RFC 3339, NULL when nobody's decision is awaited with a timeout */
+    enum spec_oom_fallback fallback;
+};
+char *spec_oom_snapshot_json(const struct nook_oom_snapshot *s); /* indented; caller frees */
+
+/* How an incident ended: action "raise" (the limit went up), "kill" (some
+ * processes were killed), "kill-all", "resume" (thawed with neither) or
+ * "timeout" (then fallback says what was done). */
+struct nook_oom_resolution {
+    int incident;
+    const char *action;
+    const char *fallback; /* NULL unless action is "timeout" */
+    uint64_t limit_before, limit_after;
+    const pid_t *killed;
+    size_t n_killed;
+    long frozen_ms;
+};
+/* {"type":"oom-frozen","id":..,"data":<snapshot>} and
+ * {"type":"oom-resolved","id":..,"data":{"action":..}}: one line each, no
+ * newline; caller frees. */
+char *spec_event_oom_frozen_json(const char *id, const struct nook_oom_snapshot *s);
+char *spec_event_oom_resolved_json(const char *id, const struct nook_oom_resolution *r);
 
 #endif

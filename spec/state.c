@@ -117,6 +117,11 @@ char *spec_state_file_json(const struct nook_state *st)
     json_object_set_new(o, "overlayVolatile", json_boolean(st->overlay_volatile));
     set_str(o, "overlayUpper", st->overlay_upper);
     set_str(o, "overlayWork", st->overlay_work);
+    if (st->oom_monitor_pid > 0) {
+        json_object_set_new(o, "oomMonitorPid", json_integer(st->oom_monitor_pid));
+        json_object_set_new(o, "oomMonitorStartTime",
+                            json_integer((json_int_t)st->oom_monitor_start_time));
+    }
     return sp_dump(o, JSON_INDENT(2));
 }
 
@@ -141,7 +146,7 @@ static int parse_state(json_t *doc, struct nook_state *st, struct nook_error *er
 {
     if (!json_is_object(doc))
         return nook_error_set(err, 0, "state.json: must be a JSON object");
-    int64_t pid = 0, owner = 0, start = 0;
+    int64_t pid = 0, owner = 0, start = 0, mon = 0, mon_start = 0;
     if (sp_require(doc, "id", "", err) < 0 || sp_require(doc, "bundle", "", err) < 0 ||
         sp_string(doc, "ociVersion", "", &st->oci_version, err) < 0 ||
         sp_string(doc, "id", "", &st->id, err) < 0 || parse_status(doc, st, err) < 0 ||
@@ -158,8 +163,12 @@ static int parse_state(json_t *doc, struct nook_state *st, struct nook_error *er
         sp_bool(doc, "overlay", "", &st->overlay, NULL, err) < 0 ||
         sp_bool(doc, "overlayVolatile", "", &st->overlay_volatile, NULL, err) < 0 ||
         sp_string(doc, "overlayUpper", "", &st->overlay_upper, err) < 0 ||
-        sp_string(doc, "overlayWork", "", &st->overlay_work, err) < 0)
+        sp_string(doc, "overlayWork", "", &st->overlay_work, err) < 0 ||
+        sp_int(doc, "oomMonitorPid", "", 0, INT_MAX, &mon, NULL, err) < 0 ||
+        sp_int(doc, "oomMonitorStartTime", "", 0, INT64_MAX, &mon_start, NULL, err) < 0)
         return -1;
+    st->oom_monitor_pid = (pid_t)mon;
+    st->oom_monitor_start_time = (unsigned long long)mon_start;
     st->pid = (pid_t)pid;
     st->owner = (uid_t)owner;
     st->pid_start_time = (unsigned long long)start;

@@ -19,6 +19,7 @@ stage() {
 
 stage unit make --no-print-directory unit
 stage bats make --no-print-directory bats
+stage oom make --no-print-directory oom-test
 stage asan make --no-print-directory check-asan
 stage cgroup make --no-print-directory cgroup-test
 stage vm make --no-print-directory vm-test

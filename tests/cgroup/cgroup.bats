@@ -312,3 +312,49 @@ has_controller() {
 	# One directory serves both controllers.
 	[ "$(cg_dir net_cls)" = "$(cg_dir net_prio)" ]
 }
+
+@test "cgroup: kernel memory limits are accepted and ignored, with a debug line" {
+	nook_only "debug log text"
+	cfg '.linux.resources.memory = {limit: 67108864, kernel: 1048576, kernelTCP: 1048576}'
+	set_cmd true
+	run "$NOOK" --root "$ROOT" --debug --log "$BATS_TEST_TMPDIR/log" run -b "$BUNDLE" "$ID"
+	[ "$status" -eq 0 ]
+	grep -q 'level=debug msg="linux.resources.memory.kernel: ignored' "$BATS_TEST_TMPDIR/log"
+	# A foreground run removes the container, its cgroups with it.
+	assert_no_cgroup_left
+}
+
+@test "cgroup: update takes options after the id, as runc" {
+	cfg '.linux.resources.pids = {limit: 40}'
+	run_bg 'sleep 100'
+	nook update "$ID" --pids-limit 25
+	[ "$(cg_file pids pids.max)" = 25 ]
+}
+
+@test "cgroup: a pre-existing frozen cgroup is refused before the init starts" {
+	nook_only "error text"
+	# A cgroup of this test's own, frozen, named by cgroupsPath.
+	cfg '.linux.cgroupsPath = $p' --arg p "/nook-frz-$ID/c"
+	if grep -q ' - cgroup2 ' /proc/self/mountinfo; then
+		mine=$(awk '{ for (i = 7; i <= NF; i++) if ($i == "-") break;
+		              if ($(i + 1) == "cgroup2") { print $5; exit } }' /proc/self/mountinfo)/nook-frz-$ID
+		mkdir -p "$mine/c"
+		echo 1 >"$mine/c/cgroup.freeze"
+	else
+		mine=$(awk '{ for (i = 7; i <= NF; i++) if ($i == "-") break;
+		              if ($(i + 1) == "cgroup" && $(i + 3) ~ /freezer/) { print $5; exit } }' \
+			/proc/self/mountinfo)/nook-frz-$ID
+		mkdir -p "$mine/c"
+		echo FROZEN >"$mine/c/freezer.state"
+	fi
+	run timeout 20 "$NOOK" --root "$ROOT" create -b "$BUNDLE" "$ID"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	assert_one_error_line "linux.cgroupsPath"
+	[[ "$output" == *"container's cgroup unexpectedly frozen"* ]]
+	# Ours stays (nook did not make it); nothing of nook's is left.
+	[ -d "$mine/c" ]
+	rmdir "$mine/c" "$mine"
+	[ -z "$(for m in $(cgroup_mounts); do ls -d "$m/nook-frz-$ID" 2>/dev/null; done)" ]
+	[ ! -e "$ROOT/$ID" ]
+}

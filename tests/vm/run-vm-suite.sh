@@ -9,6 +9,7 @@
 #   v2: tests/vm/bats/*.bats (issue 4's v2 suite and the C live cgroup tests)
 #       and the parametrised cgroup suite tests/cgroup/;
 #   v1: the C live cgroup tests and tests/cgroup/ on a pure cgroup v1 host.
+#   Both: the OOM-freeze suite tests/oom/.
 #
 # The C live cgroup tests (tests/unit/test_cgroup_live.c) run inside as one
 # of the bats tests, so their result counts in the TAP total: they are built
@@ -41,9 +42,9 @@ NOOK_ROOTFS_CACHE=$cache "$worktree/tests/lib/mkrootfs.sh" "$scratch/rootfs"
 rm -rf "$scratch"
 
 if [ "$kind" = v2 ]; then
-    suites=("$here/bats" "$worktree/tests/cgroup")
+    suites=("$here/bats" "$worktree/tests/cgroup" "$worktree/tests/oom")
 else
-    suites=("$here/bats/cgroup_live.bats" "$worktree/tests/cgroup")
+    suites=("$here/bats/cgroup_live.bats" "$worktree/tests/cgroup" "$worktree/tests/oom")
 fi
 start=$(date +%s)
 status=0

@@ -1,0 +1,152 @@
+# shellcheck shell=bash
+# The OOM-freeze suite's helpers (tests/oom/*.bats): run natively (make
+# oom-test; the hybrid CI host), in the cgroup v2 VM and the v1 VM.
+#
+# Each test's container has a 32 MiB limit and /oomhog (tests/helpers/static/oomhog.c,
+# static). Hogs run one after another in one container (a container start
+# costs ~2 s under TCG): the container's shell waits for /goN in its root,
+# which the test creates from the host, and writes the hog's output to /outN.
+
+load ../bats/helpers
+
+LIMIT=33554432
+# Runs per hog kind: 5 in make test, 50 in make oom-stress.
+: "${OOM_RUNS:=5}"
+
+oom_setup() {
+	nook_setup
+	# Capabilities are not what this suite tests (as the VM suite).
+	cfg 'del(.process.capabilities.ambient)'
+	HOG=$(dirname "$NOOK")/helpers/static/oomhog
+	[ -x "$HOG" ] || HOG=$REPO_DIR/build/helpers/static/oomhog
+	cp "$HOG" "$ROOTFS/oomhog"
+	cfg '.linux.resources.memory = {limit: $l} | .annotations["org.nook.oom"] = "freeze"' \
+		--argjson l "$LIMIT"
+}
+
+# Skip unless this host can freeze at the memory limit (see `nook oom --help`).
+require_oom_freeze() {
+	nook_only "OOM freeze is nook's"
+	local help
+	help=$(nook oom --help)
+	grep -q "^  cgroup v2, root: *yes" <<<"$help" ||
+		grep -q "^  cgroup v1 / hybrid: *yes" <<<"$help" ||
+		skip "this host has no memory controller nook can freeze on: $(grep 'OOM freeze on' <<<"$help")"
+}
+
+# The container's memory cgroup directory on the host (v2: the cgroup).
+mem_cg() {
+	jq -r '.cgroupPath' "$ROOT/$ID/state.json"
+}
+
+mem_event() {
+	awk -v k="$1" '$1 == k { print $2 }' "$(mem_cg)/memory.events"
+}
+
+# hog_shell: the container's shell runs /oomhog with the arguments written
+# to /go<i> in its root, for i = 1, 2, ..., once that file exists, and writes
+# the hog's output to /out<i>.
+hog_shell() {
+	set_cmd 'i=1; while :; do while [ ! -s /go$i ]; do sleep 0.1; done; /oomhog $(cat /go$i) >/out$i 2>&1; i=$((i+1)); done'
+	HOG_N=0
+}
+
+# go_hog 'ARGS': start the next hog.
+go_hog() {
+	HOG_N=$((HOG_N + 1))
+	echo "$1" >"$ROOTFS/go$HOG_N.new"
+	mv "$ROOTFS/go$HOG_N.new" "$ROOTFS/go$HOG_N"
+}
+
+# start_events: `nook events` in the background, into $EVENTS, once it runs.
+start_events() {
+	EVENTS=$BATS_TEST_TMPDIR/events
+	"$NOOK" --root "$ROOT" events --interval 60s "$ID" >"$EVENTS" 2>&1 &
+	track_bg $!
+	wait_file "$EVENTS" 20
+}
+
+# wait_frozen: the snapshot of the next OOM freeze, into $SNAP.
+wait_frozen() {
+	SNAP=$BATS_TEST_TMPDIR/snapshot
+	timeout "${1:-120}" "$NOOK" --root "$ROOT" oom --wait "$ID" >"$SNAP"
+}
+
+snap() {
+	jq -r "$1" "$SNAP"
+}
+
+# wait_out [I]: the output of hog I (default: the latest) once it finished.
+wait_out() {
+	local f=$ROOTFS/out${1:-$HOG_N} i
+	for ((i = 0; i < ${2:-120} * 10; i++)); do
+		if grep -q "^oomhog: " "$f" 2>/dev/null; then
+			cat "$f"
+			return 0
+		fi
+		sleep 0.1
+	done
+	echo "hog did not finish: $(cat "$f" 2>/dev/null)" >&2
+	return 1
+}
+
+# count_events TYPE: lines of that type in $EVENTS.
+count_events() {
+	grep -c "\"type\":\"$1\"" "$EVENTS" || true
+}
+
+# wait_event TYPE N: until $EVENTS has N lines of TYPE.
+wait_event() {
+	local i
+	for ((i = 0; i < ${3:-60} * 10; i++)); do
+		[ "$(count_events "$1")" -ge "$2" ] && return 0
+		sleep 0.1
+	done
+	echo "waited for $2 $1 events; have: $(cat "$EVENTS")" >&2
+	return 1
+}
+
+# Acceptance 1, one incident: the next hog (ARGS) at the 32 MiB limit is
+# frozen with an oom-frozen snapshot, no OOM kill, usage (and, the first
+# time, the peak) within the limit; `update --memory 64M` + `resume` let it
+# finish with its data verified. Counts go to FROZEN OVER VERIFIED.
+incident_raise() {
+	nook update --memory 32M "$ID"
+	go_hog "$1"
+	wait_frozen
+	local first=0 check
+	[ "$FROZEN" != 0 ] || first=1
+	check=$(jq -r --argjson l "$LIMIT" --argjson first "$first" \
+		'[.limit == $l, .events.oom_kill == 0, (.processes | length) > 0,
+		  .usage <= $l and ($first == 0 or .peak <= $l)] | map(tostring) | join(" ")' "$SNAP")
+	[ "$(nook state "$ID" | jq -r .status)" = paused ]
+	FROZEN=$((FROZEN + 1))
+	[[ "$check" == "true true true "* ]]
+	[[ "$check" == *" true" ]] || OVER=$((OVER + 1))
+	OOMS=$(snap .events.oom)
+	nook update --memory 64M "$ID"
+	nook resume "$ID"
+	if wait_out | grep -q "^oomhog: verified"; then
+		VERIFIED=$((VERIFIED + 1))
+	fi
+}
+
+# hog_rounds N: N rounds of the four hogs (1 process, 4 processes, 4
+# threads, fork-heavy), each an incident_raise; prints the counts.
+hog_rounds() {
+	local r kind
+	FROZEN=0 OVER=0 VERIFIED=0
+	for ((r = 1; r <= $1; r++)); do
+		for kind in "proc 48" "procs 4 48" "threads 4 48" "forks 48"; do
+			incident_raise "$kind"
+		done
+	done
+	wait_event oom-resolved "$FROZEN"
+	local kills runs=$(($1 * 4))
+	kills=$(mem_event oom_kill)
+	echo "oom-freeze counts: runs=$runs frozen=$FROZEN kills=$kills over=$OVER verified=$VERIFIED oom-events=$OOMS"
+	echo "# oom-freeze counts: runs=$runs frozen=$FROZEN kills=$kills over=$OVER verified=$VERIFIED oom-events=$OOMS" >&3
+	[ "$FROZEN" = "$runs" ] && [ "$kills" = 0 ] && [ "$OVER" = 0 ] && [ "$VERIFIED" = "$runs" ]
+	[ "$(count_events oom-frozen)" = "$runs" ]
+	[ "$(grep -c '"action":"raise"' "$EVENTS")" = "$runs" ]
+}
