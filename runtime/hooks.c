@@ -313,6 +313,17 @@ static enum hook_wait feed_and_wait_nosigpipe(struct child_watch *w, int *status
     return r;
 }
 
+/* "bad system call" for SIGSYS: strsignal's words in lower case, as runc
+ * (Go) prints a signal; scripts and runc's tests look for them. */
+static const char *signal_words(int sig)
+{
+    static char buf[64];
+    snprintf(buf, sizeof buf, "%s", strsignal(sig));
+    if (buf[0] >= 'A' && buf[0] <= 'Z')
+        buf[0] = (char)(buf[0] - 'A' + 'a');
+    return buf;
+}
+
 static int hook_run_one(const char *kind, const struct spec_hook *h, const char *bundle, const char *json,
                         struct nook_error *err)
 {
@@ -390,7 +401,8 @@ static int hook_run_one(const char *kind, const struct spec_hook *h, const char 
     else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
         nook_error_set(err, 0, "%s: exited with status %d", what, WEXITSTATUS(status));
     else if (WIFSIGNALED(status))
-        nook_error_set(err, 0, "%s: killed by signal %d", what, WTERMSIG(status));
+        nook_error_set(err, 0, "%s: killed by signal %d (%s)", what, WTERMSIG(status),
+                       signal_words(WTERMSIG(status)));
     else
         rc = 0;
     NOOK_TRACE("%s: %s", what, rc == 0 ? "done" : err->msg);

@@ -288,7 +288,7 @@ static void test_hook_failures(void)
     const char *killed[] = {"kill -TERM $$", NULL};
     set_sh_hooks(&spec, SPEC_HOOK_POSTSTART, killed, 0);
     CHECK(hooks_run(&spec, SPEC_HOOK_POSTSTART, &st, &err) == -1);
-    CHECK_STR(err.msg, "error running hook: poststart hook /bin/sh: killed by signal 15");
+    CHECK_STR(err.msg, "error running hook: poststart hook /bin/sh: killed by signal 15 (terminated)");
     clear_hooks(&spec);
 
     const char *sleeper[] = {"exec /usr/bin/sleep 5", NULL};
