@@ -74,8 +74,12 @@ hook_child(const struct spec_hook *h, const char *bundle, int stdin_fd, int errf
  * a runner killed with SIGKILL. It exits as the hook did. */
 static void __attribute__((noreturn))
 hook_keeper(const struct spec_hook *h, const char *bundle, const int in[2], const int ex[2],
-            pid_t runner)
+            pid_t runner, char *what)
 {
+    /* The runner's message text is of no use here; freed, so this fork,
+     * which ends in _exit rather than execve, holds nothing it cannot
+     * reach (valgrind counts it lost otherwise). */
+    free(what);
     /* Only the hook's ends: the runner's would keep the hook from ever
      * seeing EOF on its stdin. */
     close(in[1]);
@@ -336,7 +340,13 @@ static int hook_run_one(const char *kind, const struct spec_hook *h, const char 
         goto out_what;
     }
     if (pid == 0)
-        hook_keeper(h, bundle, in, ex, self);
+        hook_keeper(h, bundle, in, ex, self, what);
+    if (nook_trace_sink_fn) {
+        char args[1024];
+        NOOK_TRACE("%s: run (pid %d) with args [%s], %zu env, timeout %ds", what, (int)pid,
+                   nook_trace_argv(h->args.v, h->args.n, args, sizeof args), h->env.n,
+                   h->has_timeout ? h->timeout : 0);
+    }
     close(in[0]);
     close(ex[1]);
 
@@ -381,6 +391,7 @@ static int hook_run_one(const char *kind, const struct spec_hook *h, const char 
         nook_error_set(err, 0, "%s: killed by signal %d", what, WTERMSIG(status));
     else
         rc = 0;
+    NOOK_TRACE("%s: %s", what, rc == 0 ? "done" : err->msg);
 out_ex:
     close(ex[0]);
 out_what:
