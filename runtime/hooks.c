@@ -316,7 +316,9 @@ static enum hook_wait feed_and_wait_nosigpipe(struct child_watch *w, int *status
 static int hook_run_one(const char *kind, const struct spec_hook *h, const char *bundle, const char *json,
                         struct nook_error *err)
 {
-    char *what = xasprintf("%s hook %s", kind, h->path);
+    /* runc's wording ("error running hook"), which scripts and runc's tests
+     * look for. */
+    char *what = xasprintf("error running hook: %s hook %s", kind, h->path);
     int in[2], ex[2];
     int rc = -1;
     if (pipe2(in, O_CLOEXEC) < 0) {
@@ -412,10 +414,13 @@ int hooks_run(const struct spec *spec, enum spec_hook_kind kind, const struct no
     /* runtime.md: a failing poststart or poststop hook is a warning and the
      * remaining hooks still run; any other failure stops the list. */
     bool keep_going = kind == SPEC_HOOK_POSTSTART || kind == SPEC_HOOK_POSTSTOP;
+    /* As runc: createContainer hooks run in the container's root (the init
+     * is there, before pivot_root); the others in the bundle. */
+    const char *cwd = kind == SPEC_HOOK_CREATE_CONTAINER ? NULL : st->bundle;
     int rc = 0;
     for (size_t i = 0; i < list->n && (rc == 0 || keep_going); i++) {
         struct nook_error one;
-        if (hook_run_one(hook_kind_names[kind], &list->v[i], st->bundle, json, &one) < 0 &&
+        if (hook_run_one(hook_kind_names[kind], &list->v[i], cwd, json, &one) < 0 &&
             rc == 0) {
             *err = one;
             rc = -1;
