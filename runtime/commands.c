@@ -297,7 +297,8 @@ int cmd_list(struct nook_globals *g, int argc, char **argv, struct nook_error *e
     size_t n;
     if (runtime_list(g, &v, &n, err) < 0)
         return 1;
-    qsort(v, n, sizeof *v, state_id_cmp);
+    if (n > 1) /* v is NULL on an empty root */
+        qsort(v, n, sizeof *v, state_id_cmp);
     if (quiet) {
         for (size_t i = 0; i < n; i++)
             printf("%s\n", v[i].id);

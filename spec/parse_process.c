@@ -190,7 +190,12 @@ int sp_parse_process(json_t *o, const char *path, struct spec_process *p,
 int spec_process_load(const char *path, struct spec_process *p, struct nook_error *err)
 {
     memset(p, 0, sizeof *p);
-    json_t *doc = sp_load_json_file(path, path, err);
+    char *text;
+    size_t len;
+    if (read_regular_file_or_pipe(path, SPEC_FILE_MAX, &text, &len, err) < 0)
+        return -1;
+    json_t *doc = sp_load_json(text, len, path, err);
+    free(text);
     if (!doc)
         return -1;
     int r;

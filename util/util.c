@@ -1,6 +1,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -186,8 +187,8 @@ int read_file(const char *path, char **out, size_t *len, struct nook_error *err)
     return 0;
 }
 
-int read_regular_file(const char *path, size_t max, char **out, size_t *len,
-                      struct nook_error *err)
+static int read_bounded(const char *path, size_t max, bool pipe_ok, char **out, size_t *len,
+                        struct nook_error *err)
 {
     /* O_NONBLOCK: opening a fifo for reading must not wait for a writer. */
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
@@ -199,7 +200,14 @@ int read_regular_file(const char *path, size_t max, char **out, size_t *len,
         close(fd);
         return nook_error_set(err, e, "stat %s", path);
     }
-    if (!S_ISREG(st.st_mode)) {
+    if (pipe_ok && S_ISFIFO(st.st_mode)) {
+        /* Wait for the writer's data now; with no writer the read is EOF. */
+        if (fcntl(fd, F_SETFL, O_RDONLY) < 0) {
+            int e = errno;
+            close(fd);
+            return nook_error_set(err, e, "read %s", path);
+        }
+    } else if (!S_ISREG(st.st_mode)) {
         close(fd);
         return nook_error_set(err, 0, "%s: not a regular file", path);
     }
@@ -241,6 +249,18 @@ int read_regular_file(const char *path, size_t max, char **out, size_t *len,
     if (len)
         *len = used;
     return 0;
+}
+
+int read_regular_file(const char *path, size_t max, char **out, size_t *len,
+                      struct nook_error *err)
+{
+    return read_bounded(path, max, false, out, len, err);
+}
+
+int read_regular_file_or_pipe(const char *path, size_t max, char **out, size_t *len,
+                              struct nook_error *err)
+{
+    return read_bounded(path, max, true, out, len, err);
 }
 
 int write_file(const char *path, const char *data, size_t len, mode_t mode,

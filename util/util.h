@@ -45,6 +45,11 @@ int read_fd_all(int fd, char **out, size_t *len, struct nook_error *err);
  * refused without blocking on it) of at most max bytes. */
 int read_regular_file(const char *path, size_t max, char **out, size_t *len,
                       struct nook_error *err);
+/* The same, but a pipe is read too (up to max bytes, until its writer closes
+ * it): `exec --process <(...)` hands nook a process substitution, as runc
+ * accepts. A fifo nobody has opened for writing is still refused at once. */
+int read_regular_file_or_pipe(const char *path, size_t max, char **out, size_t *len,
+                              struct nook_error *err);
 int write_file(const char *path, const char *data, size_t len, mode_t mode,
                struct nook_error *err);
 /* Write data to path through a temporary file and rename(2), so a reader never

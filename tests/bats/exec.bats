@@ -96,6 +96,16 @@ teardown() { nook_teardown; }
 	[ "$output" = "from-process-json 1000 /tmp" ]
 }
 
+@test "exec --process reads a pipe (process substitution), as runc" {
+	# runc's tty.bats feeds process.json through <(...); a fifo nobody
+	# writes to is read as empty and refused at once, never waited on.
+	run -0 nook exec --process <(echo '{"args": ["echo", "from-a-pipe"], "cwd": "/", "user": {"uid": 0, "gid": 0}}') "$ID"
+	[ "$output" = "from-a-pipe" ]
+	mkfifo "$BATS_TEST_TMPDIR/fifo"
+	run timeout 10 "$NOOK" --root "$ROOT" exec --process "$BATS_TEST_TMPDIR/fifo" "$ID"
+	[ "$status" -ne 0 ] && [ "$status" -ne 124 ]
+}
+
 @test "exec --process as a user without capabilities or noNewPrivileges, under seccomp" {
 	# Without no_new_privs the seccomp filter must be loaded while the
 	# process still has CAP_SYS_ADMIN, before the user change drops it.
