@@ -29,17 +29,18 @@ const char *const hook_kind_names[SPEC_HOOK_KINDS] = {
  * may block signals it reads from a signalfd), no fds of nook's leaking into
  * the hook, then exec. On failure the errno goes up the exec-error pipe. */
 static void __attribute__((noreturn))
-hook_child(const struct spec_hook *h, const char *bundle, int stdin_fd, int errfd, pid_t nook)
+hook_child(const struct spec_hook *h, const char *bundle, int stdin_fd, int errfd,
+           pid_t keeper)
 {
     sigset_t none;
     sigemptyset(&none);
     struct nook_error ignored = {.code = 0};
     int rc;
-    /* A hook must not outlive the nook running it: it dies with nook (the
-     * parent-death signal survives execve), and it leads a process group of
-     * its own that nook kills once the hook is done or given up on. The
-     * getppid check covers a nook killed before the prctl. */
-    if (setpgid(0, 0) < 0 || prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != nook)
+    /* It leads a process group of its own (the keeper kills it), and dies
+     * with its keeper (the parent-death signal survives execve; getppid
+     * covers a keeper gone before the prctl). */
+    if (setpgid(0, 0) < 0 || prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 ||
+        getppid() != keeper)
         _exit(127);
     if (stdin_fd == STDIN_FILENO)
         rc = fcntl(stdin_fd, F_SETFD, 0);
@@ -65,6 +66,71 @@ hook_child(const struct spec_hook *h, const char *bundle, int stdin_fd, int errf
     _exit(127);
 }
 
+/* Between nook and the hook: a child of the runner (nook, or the init for
+ * the hooks it runs) that runs the hook in a process group of its own and
+ * kills that whole group once the hook exits, once the runner gives up on
+ * it (SIGTERM: timeout, error) or once the runner dies (its parent-death
+ * signal), so nothing a hook starts outlives the process that ran it, even
+ * a runner killed with SIGKILL. It exits as the hook did. */
+static void __attribute__((noreturn))
+hook_keeper(const struct spec_hook *h, const char *bundle, const int in[2], const int ex[2],
+            pid_t runner)
+{
+    /* Only the hook's ends: the runner's would keep the hook from ever
+     * seeing EOF on its stdin. */
+    close(in[1]);
+    close(ex[0]);
+    int stdin_fd = in[0], errfd = ex[1];
+    sigset_t wait_set;
+    sigemptyset(&wait_set);
+    sigaddset(&wait_set, SIGCHLD);
+    sigaddset(&wait_set, SIGTERM);
+    if (sigprocmask(SIG_BLOCK, &wait_set, NULL) < 0 ||
+        prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) < 0 || getppid() != runner)
+        _exit(127);
+    pid_t self = getpid();
+    pid_t hook = fork();
+    if (hook == 0)
+        hook_child(h, bundle, stdin_fd, errfd, self);
+    if (hook < 0) {
+        int e = errno;
+        (void)!write(errfd, &e, sizeof e);
+        _exit(127);
+    }
+    /* Also here, so the group exists before any kill of it below. */
+    (void)setpgid(hook, hook);
+    close(stdin_fd);
+    close(errfd);
+    for (;;) {
+        siginfo_t si;
+        int sig = sigwaitinfo(&wait_set, &si);
+        if (sig == SIGTERM)
+            break;
+        /* WNOWAIT: while the hook is an unreaped zombie its pid cannot be
+         * reused, so the kill of its group below hits no one else's. */
+        siginfo_t ws;
+        ws.si_pid = 0;
+        if (sig == SIGCHLD && waitid(P_PID, (id_t)hook, &ws, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+            ws.si_pid == hook)
+            break;
+    }
+    kill(-hook, SIGKILL);
+    kill(hook, SIGKILL);
+    int status = 0;
+    while (waitpid(hook, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (WIFEXITED(status))
+        _exit(WEXITSTATUS(status));
+    int term = WTERMSIG(status);
+    sigset_t just;
+    sigemptyset(&just);
+    sigaddset(&just, term);
+    signal(term, SIG_DFL);
+    sigprocmask(SIG_UNBLOCK, &just, NULL);
+    raise(term);
+    _exit(128 + term);
+}
+
 static long long now_ms(void)
 {
     struct timespec ts;
@@ -72,13 +138,12 @@ static long long now_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* The hook and whatever it started in its process group. */
-static void kill_and_reap(pid_t pid)
+/* The keeper kills the hook's process group, then exits. */
+static void kill_and_reap(pid_t keeper)
 {
     int status;
-    kill(-pid, SIGKILL);
-    kill(pid, SIGKILL);
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+    kill(keeper, SIGTERM);
+    while (waitpid(keeper, &status, 0) < 0 && errno == EINTR)
         ;
 }
 
@@ -128,25 +193,11 @@ static int watch_check(struct child_watch *w, int *status)
         while (read(w->fd, &si, sizeof si) == (ssize_t)sizeof si)
             w->sigchld_seen = true;
     }
-    /* WNOWAIT: while the hook is an unreaped zombie its pid cannot be
-     * reused, so its process group can be killed without hitting anyone
-     * else's; then it is reaped. */
-    siginfo_t si;
-    si.si_pid = 0;
-    int r;
+    pid_t r;
     do
-        r = waitid(P_PID, (id_t)w->pid, &si, WEXITED | WNOHANG | WNOWAIT);
+        r = waitpid(w->pid, status, WNOHANG);
     while (r < 0 && errno == EINTR);
-    if (r < 0)
-        return -1;
-    if (si.si_pid != w->pid)
-        return 0;
-    kill(-w->pid, SIGKILL);
-    pid_t p;
-    do
-        p = waitpid(w->pid, status, 0);
-    while (p < 0 && errno == EINTR);
-    return p == w->pid ? 1 : -1;
+    return r < 0 ? -1 : r == w->pid;
 }
 
 static void watch_end(struct child_watch *w)
@@ -285,9 +336,7 @@ static int hook_run_one(const char *kind, const struct spec_hook *h, const char 
         goto out_what;
     }
     if (pid == 0)
-        hook_child(h, bundle, in[0], ex[1], self);
-    /* Also here, so the group exists before any kill of it below. */
-    (void)setpgid(pid, pid);
+        hook_keeper(h, bundle, in, ex, self);
     close(in[0]);
     close(ex[1]);
 

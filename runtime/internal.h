@@ -48,7 +48,8 @@ void container_release(struct container *c);
 int container_load_spec(const struct container *c, struct spec *spec, struct nook_error *err);
 
 /* The status from facts: stopped when the init is gone, created while
- * <dir>/exec.fifo exists, paused when the cgroup is frozen, else running. */
+ * <dir>/exec.fifo exists (not looked at when dir is NULL), paused when the
+ * cgroup is frozen, else running. */
 enum nook_status container_status(const char *dir, const struct nook_state *st);
 /* The parent pid of pid (/proc/<pid>/stat), or -1. */
 pid_t proc_parent(pid_t pid);

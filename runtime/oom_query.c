@@ -44,12 +44,12 @@ char *runtime_oom_support_summary(void)
 
 void runtime_oom_monitor_warn(const struct nook_state *st, struct runtime_warnings *w)
 {
-    /* st's status is the refreshed one (container_load, runtime_state). */
-    if (st->oom_monitor_pid <= 0 || oom_monitor_alive(st) || st->status == NOOK_STATUS_STOPPED)
+    if (st->oom_monitor_pid <= 0 || oom_monitor_alive(st) ||
+        container_status(NULL, st) == NOOK_STATUS_STOPPED)
         return;
     runtime_warn(w, "the OOM monitor (pid %d) is gone: the container is no longer frozen at "
                  "its memory limit%s", (int)st->oom_monitor_pid,
-                 st->status == NOOK_STATUS_PAUSED
+                 container_status(NULL, st) == NOOK_STATUS_PAUSED
                      ? " and stays frozen until `nook resume` or `nook delete -f`"
                      : "");
 }
@@ -94,7 +94,7 @@ static int wait_next_snapshot(const struct nook_state *st, const char *dir, cons
                     r = read_snapshot(path, json, err);
                 q += sizeof *e + e->len;
             }
-        } else if (!container_pid_alive(st)) {
+        } else if (container_status(NULL, st) == NOOK_STATUS_STOPPED) {
             r = nook_error_set(err, 0, "oom --wait: the container stopped");
         } else if (!oom_monitor_alive(st)) {
             r = nook_error_set(err, 0, "oom --wait: the OOM monitor (pid %d) is gone",

@@ -218,12 +218,14 @@ enum nook_status container_status(const char *dir, const struct nook_state *st)
 {
     if (!container_pid_alive(st))
         return NOOK_STATUS_STOPPED;
-    char *fifo = xasprintf("%s/exec.fifo", dir);
-    struct stat sb;
-    bool waiting = lstat(fifo, &sb) == 0;
-    free(fifo);
-    if (waiting)
-        return NOOK_STATUS_CREATED;
+    if (dir) {
+        char *fifo = xasprintf("%s/exec.fifo", dir);
+        struct stat sb;
+        bool waiting = lstat(fifo, &sb) == 0;
+        free(fifo);
+        if (waiting)
+            return NOOK_STATUS_CREATED;
+    }
     bool frozen = false;
     {
         struct nook_cgroup cg;

@@ -204,25 +204,45 @@ create_within() {
 
 # ---------------------------------------------------------------- processes
 
-@test "a createRuntime hook dies with a nook killed while it runs" {
-	local pidfile=$BATS_TEST_TMPDIR/hook.pid
-	cfg '.hooks.createRuntime = [{path: "/bin/sh", args: ["sh", "-c", "echo $$ >\($p); exec sleep 100"]}]' \
-		--arg p "$pidfile"
+# gone PID: PID has exited (gone, or a zombie), within 5 s.
+gone() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[ -e "/proc/$1" ] && [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ] || return 0
+		sleep 0.05
+	done
+	echo "process $1 still runs: $(tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null)" >&2
+	return 1
+}
+
+@test "a createRuntime hook and what it started die with a nook killed while it runs" {
+	local dir=$BATS_TEST_TMPDIR
+	# The shell stays (dash does not exec its last command): the sleep is
+	# the hook's child, not the hook.
+	cfg '.hooks.createRuntime = [{path: "/bin/sh", args: ["sh", "-c", "echo $$ >\($d)/hook.pid; sleep 4242 & echo $! >\($d)/child.pid; wait"]}]' \
+		--arg d "$dir"
 	"$NOOK" --root "$ROOT" create -b "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1 3>&- &
 	local nookpid=$!
 	track_bg "$nookpid"
-	wait_file "$pidfile"
-	local hook
-	hook=$(cat "$pidfile")
+	wait_file "$dir/child.pid"
+	local hook child
+	hook=$(cat "$dir/hook.pid")
+	child=$(cat "$dir/child.pid")
 	kill -KILL "$nookpid"
 	wait "$nookpid" || true
-	local i
-	for ((i = 0; i < 100; i++)); do
-		[ -e "/proc/$hook" ] && [ "$(awk '{print $3}' "/proc/$hook/stat" 2>/dev/null)" != Z ] || break
-		sleep 0.05
-	done
-	[ ! -e "/proc/$hook" ] || [ "$(awk '{print $3}' "/proc/$hook/stat")" = Z ]
+	gone "$hook"
+	gone "$child"
 	run -0 nook delete -f "$ID"
+	assert_nothing_left "$ID"
+}
+
+@test "a hook that times out takes what it started with it" {
+	local dir=$BATS_TEST_TMPDIR
+	cfg '.hooks.prestart = [{path: "/bin/sh", args: ["sh", "-c", "sleep 4243 & echo $! >\($d)/child.pid; wait"], timeout: 1}]' \
+		--arg d "$dir"
+	try_create "$ID"
+	[ "$status" -eq 1 ]
+	gone "$(cat "$dir/child.pid")"
 	assert_nothing_left "$ID"
 }
 
@@ -230,6 +250,8 @@ create_within() {
 	command -v strace >/dev/null || skip "strace is not installed"
 	cfg '.process.args = ["sleep", "100"]'
 	run_detached "$ID"
+	# LeakSanitizer (the ASan build) cannot run under ptrace.
+	export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
 	run strace -f -o /dev/null -e inject=pidfd_open:error=ENOSYS "$NOOK" --root "$ROOT" kill "$ID" KILL
 	echo "$output"
 	[ "$status" -eq 0 ]
