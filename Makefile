@@ -3,6 +3,7 @@
 #   make demo       build and run a busybox container (README, first command)
 #   make test       everything CI checks (README, second command)
 #   make unit | bats | cgroup-test | vm-test | vm-test-v1 | check-asan | valgrind | bench
+#   make integration | package-test | install | deb
 # Set BUILD=dir to build elsewhere (parallel work trees), NOOK=path to test
 # another binary.
 
@@ -68,7 +69,8 @@ $(BUILD)/helpers/%: tests/helpers/%.c $(LIB_OBJS)
 
 # Packages the build and the tests need, installed only when missing.
 DEB_PKGS = build-essential pkg-config libjansson-dev libseccomp-dev libcap-dev \
-           bats busybox-static iproute2 valgrind jq strace
+           bats busybox-static iproute2 valgrind jq strace \
+           man-db groff-base python3
 VM_DEB_PKGS = qemu-system-x86 linux-image-amd64 busybox-static
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
@@ -136,6 +138,46 @@ demo-oom: deps all
 	  echo "demo-oom: this host cannot freeze at the memory limit; running the demo in the cgroup v2 VM"; \
 	  $(MAKE) --no-print-directory vm-deps && tests/vm/run-in-vm.sh -t 600 tests/oom/demo.sh; \
 	fi
+
+.PHONY: man install uninstall deb integration package-test
+
+# Packaging: the manual pages (nook(8), nook-COMMAND(8)) are written from one
+# source, docs/man/nook.man; `make install` honours PREFIX and DESTDIR.
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
+DOCDIR  ?= $(PREFIX)/share/doc/nook
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+
+man: $(BUILD)/man/nook.8
+$(BUILD)/man/nook.8: docs/man/nook.man docs/man/mkman.sh
+	rm -rf $(BUILD)/man
+	docs/man/mkman.sh docs/man/nook.man $(BUILD)/man $(VERSION)
+
+install: $(BUILD)/nook man
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPDIR) \
+	  $(DESTDIR)$(DOCDIR)/examples
+	install -m 0755 $(BUILD)/nook $(DESTDIR)$(BINDIR)/nook
+	install -m 0644 $(BUILD)/man/*.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 packaging/nook.bash-completion $(DESTDIR)$(BASHCOMPDIR)/nook
+	install -m 0644 docs/examples/* $(DESTDIR)$(DOCDIR)/examples/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/nook $(DESTDIR)$(BASHCOMPDIR)/nook
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(wildcard $(BUILD)/man/*.8)))
+	rm -rf $(DESTDIR)$(DOCDIR)
+
+# A .deb built with dpkg's tools (packaging/mkdeb.sh), in $(BUILD)/.
+deb: all
+	packaging/mkdeb.sh $(VERSION) $(abspath $(BUILD))/nook_$(VERSION)_$$(dpkg --print-architecture).deb
+
+# nook under podman, containerd (ctr) and Docker (tests/integration/run.sh;
+# INTEG_RUNTIME=runc checks the suite itself).
+integration: all
+	tests/integration/run.sh
+
+package-test: all
+	bats --tap tests/packaging
 
 clean:
 	rm -rf build build-asan build-*

@@ -132,6 +132,7 @@ int cg_make_dirs(const char *mount, const char *path, struct cg_created *c, bool
             continue;
         dir[i] = '\0';
         if (mkdir(dir, 0755) == 0) {
+            NOOK_TRACE("cgroup: created %s", dir);
             if (c->n == sizeof c->dirs / sizeof c->dirs[0]) {
                 rmdir(dir);
                 r = nook_error_set(err, 0, "create cgroup %s: too deep", path);

@@ -62,6 +62,7 @@ static int open_join(size_t i, const struct spec_namespace *ns, struct ns_joins 
         return -1;
     }
     j->fd[ns->type] = fd;
+    NOOK_TRACE("join %s namespace %s", spec_ns_type_names[ns->type], ns->path);
     return 0;
 }
 

@@ -42,6 +42,8 @@ static int prepare_propagation(const struct spec *spec, const struct rootfs_plan
 static int mount_root(const struct rootfs_plan *plan, const struct rootfs_opts *o,
                       struct nook_error *err)
 {
+    NOOK_TRACE("mount root %s on %s%s", plan->root, plan->mountpoint,
+               plan->overlay ? " (overlay)" : " (bind)");
     if (plan->overlay)
         return rootfs_mount_overlay(plan, o, err);
     /* A bind of the root onto itself makes it a mount point, which

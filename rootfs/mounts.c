@@ -266,6 +266,13 @@ static int mount_one(const struct spec_mount *m, const struct rootfs_plan *plan,
                      const struct rootfs_opts *o, struct nook_error *err)
 {
     int rc;
+    if (nook_trace_sink_fn) {
+        char f[256];
+        NOOK_TRACE("mount %s on %s: type %s, flags %s, data \"%s\"", m->source ? m->source : "(none)",
+                   m->destination, m->bind ? "bind" : m->type ? m->type : "(none)",
+                   nook_trace_mount_flags(m->flags | m->propagation, f, sizeof f),
+                   m->data ? m->data : "");
+    }
     if (m->bind)
         rc = mount_bind(m, plan, rootfd, err);
     else if (m->type == NULL)

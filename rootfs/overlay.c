@@ -238,6 +238,7 @@ int rootfs_mount_overlay(const struct rootfs_plan *plan, const struct rootfs_opt
     }
     char *data = overlay_data(plan, upper, work, o->userns);
     int rc = 0;
+    NOOK_TRACE("mount overlay on %s: data \"%s\"", plan->mountpoint, data);
     if (strlen(data) >= OVERLAY_DATA_MAX)
         rc = nook_error_set(err, 0, "mount overlay on %s: layer paths too long (%zu bytes "
                             "of options, at most %d)", plan->mountpoint, strlen(data),

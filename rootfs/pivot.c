@@ -74,6 +74,7 @@ static int move_root(const char *root, struct nook_error *err)
 int rootfs_pivot(const struct spec *spec, const struct rootfs_plan *plan,
                  const struct rootfs_opts *o, struct nook_error *err)
 {
+    NOOK_TRACE("%s into %s", o->no_pivot ? "move root (--no-pivot)" : "pivot_root", plan->mountpoint);
     if ((o->no_pivot ? move_root : pivot_into)(plan->mountpoint, err) < 0)
         return -1;
     if (rootfs_apply_readonly_paths(spec, err) < 0)

@@ -393,7 +393,10 @@ int cmd_sandbox(struct nook_globals *g, int argc, char **argv, struct nook_error
     }
     struct runtime_spec rs;
     r = runtime_sandbox_spec(&c.o, &rs, err);
-    nook_current_id = c.o.id;
+    /* main prints it after we return: not from our stack. */
+    static char id[sizeof c.o.id_buf];
+    snprintf(id, sizeof id, "%s", c.o.id_buf);
+    nook_current_id = c.o.name ? c.o.name : id;
     if (r < 0) {
         sandbox_cli_free(&c);
         return 1;

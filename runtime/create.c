@@ -222,7 +222,13 @@ static int start_child(struct create_ctx *x, struct nook_error *err)
     if (x->late_cgroupns)
         flags &= ~(unsigned long)CLONE_NEWCGROUP;
     bool in_cgroup = false;
-    pid_t pid = process_clone(flags, x->have_cg ? cgroup_clone_fd(&x->cg) : -1, &in_cgroup);
+    int cgroup_fd = x->have_cg ? cgroup_clone_fd(&x->cg) : -1;
+    if (nook_trace_sink_fn) {
+        char ns[128];
+        NOOK_TRACE("clone init: new namespaces %s%s", nook_trace_ns_flags(flags, ns, sizeof ns),
+                   cgroup_fd >= 0 ? ", into its cgroup" : "");
+    }
+    pid_t pid = process_clone(flags, cgroup_fd, &in_cgroup);
     if (pid == 0) {
         close(x->sync[0]);
         init_main(x);

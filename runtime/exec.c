@@ -199,6 +199,7 @@ static int join_namespaces(struct exec_ctx *x, struct nook_error *err)
         int t = order[i];
         if (x->nsfd[t] < 0)
             continue;
+        NOOK_TRACE("exec: join %s namespace", spec_ns_type_names[t]);
         if (setns(x->nsfd[t], 0) < 0)
             return nook_error_sys(err, "exec: join %s namespace", spec_ns_type_names[t]);
         close(x->nsfd[t]);

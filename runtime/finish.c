@@ -74,6 +74,13 @@ int process_finish_and_exec(const struct spec *spec, const struct spec_process *
         return -1;
     char **env = process_build_env(p, f->listen_fds);
     char *file = process_find_exec(p, env, err);
+    /* Traced before the filter is loaded: nothing the profile forbids. */
+    if (file && nook_trace_sink_fn) {
+        char args[1024];
+        NOOK_TRACE("exec %s [%s] as %u:%u in %s", file,
+                   nook_trace_argv(p->args.v, p->args.n, args, sizeof args),
+                   (unsigned)p->user.uid, (unsigned)p->user.gid, p->cwd);
+    }
     int r = file ? give_up_privileges(spec, p, f, err) : -1;
     /* startContainer hooks run with the filter in place (runc's "seccomp
      * (startContainer hook)"), as the container's user. */

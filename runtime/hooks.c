@@ -337,6 +337,12 @@ static int hook_run_one(const char *kind, const struct spec_hook *h, const char 
     }
     if (pid == 0)
         hook_keeper(h, bundle, in, ex, self);
+    if (nook_trace_sink_fn) {
+        char args[1024];
+        NOOK_TRACE("%s: run (pid %d) with args [%s], %zu env, timeout %ds", what, (int)pid,
+                   nook_trace_argv(h->args.v, h->args.n, args, sizeof args), h->env.n,
+                   h->has_timeout ? h->timeout : 0);
+    }
     close(in[0]);
     close(ex[1]);
 
@@ -381,6 +387,7 @@ static int hook_run_one(const char *kind, const struct spec_hook *h, const char 
         nook_error_set(err, 0, "%s: killed by signal %d", what, WTERMSIG(status));
     else
         rc = 0;
+    NOOK_TRACE("%s: %s", what, rc == 0 ? "done" : err->msg);
 out_ex:
     close(ex[0]);
 out_what:

@@ -80,6 +80,10 @@ static int make_namespaces_after_join(struct create_ctx *x, struct nook_error *e
             return -1;
     }
     int rest = flags & ~(CLONE_NEWUSER | CLONE_NEWPID | (x->late_cgroupns ? CLONE_NEWCGROUP : 0));
+    if (nook_trace_sink_fn) {
+        char ns[128];
+        NOOK_TRACE("init: unshare namespaces %s", nook_trace_ns_flags((unsigned long)flags, ns, sizeof ns));
+    }
     if (rest && unshare(rest) < 0)
         return nook_error_sys(err, "unshare namespaces");
     if (flags & CLONE_NEWPID) {

@@ -155,13 +155,35 @@ static void add_go_quoted(struct line *l, const char *str)
     line_str(l, "\"");
 }
 
+/* Opened once by nook_log_setup (the --log file, or a copy of stderr for
+ * --debug alone) and kept: the container's init logs through it after
+ * pivot_root, where the --log path no longer resolves, and a copy of stderr
+ * stays nook's stderr after the init's stdio became the container's. It is
+ * close-on-exec, so the container's process never sees it. */
+static int log_fd = -1;
+static bool log_json;
+static bool log_precise; /* --debug: microseconds, for per-step timings */
+
+static void format_time(char *ts, size_t len)
+{
+    struct timespec now;
+    struct tm tm;
+    if (clock_gettime(CLOCK_REALTIME, &now) < 0 || !gmtime_r(&now.tv_sec, &tm) ||
+        strftime(ts, len, "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
+        snprintf(ts, len, "1970-01-01T00:00:00Z");
+        return;
+    }
+    size_t used = strlen(ts);
+    if (log_precise)
+        snprintf(ts + used, len - used, ".%06ldZ", now.tv_nsec / 1000);
+    else
+        snprintf(ts + used, len - used, "Z");
+}
+
 static void format_line(struct line *l, bool json, const char *level, const char *msg)
 {
-    char ts[32];
-    time_t now = time(NULL);
-    struct tm tm;
-    if (!gmtime_r(&now, &tm) || strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-        strcpy(ts, "1970-01-01T00:00:00Z");
+    char ts[40];
+    format_time(ts, sizeof ts);
     if (json) {
         line_str(l, "{\"level\":");
         add_json_string(l, level);
@@ -181,15 +203,56 @@ static void format_line(struct line *l, bool json, const char *level, const char
     }
 }
 
-void nook_log(const struct nook_globals *g, const char *level, const char *fmt, ...)
+/* One write(2) with O_APPEND so lines of concurrent nook processes (and of
+ * nook and its init) sharing a log file do not interleave. Logging must
+ * never make a command fail, so a log that cannot be written is skipped. */
+static void write_line(const char *level, const char *msg)
 {
-    if (strcmp(level, "debug") == 0 && !g->debug)
+    if (log_fd < 0)
         return;
+    struct line l = {0};
+    format_line(&l, log_json, level, msg);
+    (void)write_all(log_fd, l.s, l.len);
+    free(l.s);
+}
+
+static void trace_to_log(const char *msg)
+{
+    write_line("debug", msg);
+}
+
+/* An fd of at least 3, so setting up the container's stdio never lands on it. */
+static int above_stdio(int fd)
+{
+    if (fd < 0 || fd > 2)
+        return fd;
+    int moved = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    close(fd);
+    return moved;
+}
+
+void nook_log_setup(const struct nook_globals *g)
+{
+    if (log_fd >= 0)
+        close(log_fd);
+    log_fd = -1;
+    nook_trace_set_sink(NULL);
+    log_json = g->log_json;
+    log_precise = g->debug;
     /* Without --log only --debug makes nook talk on stderr: errors reach the
      * user through main's single "nook: <id>: <msg>" line. */
-    if (!g->log_path && !g->debug)
-        return;
+    if (g->log_path)
+        log_fd = above_stdio(open(g->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644));
+    else if (g->debug)
+        log_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+    if (g->debug && log_fd >= 0)
+        nook_trace_set_sink(trace_to_log);
+}
 
+void nook_log(const struct nook_globals *g, const char *level, const char *fmt, ...)
+{
+    if (log_fd < 0 || (strcmp(level, "debug") == 0 && !g->debug))
+        return;
     va_list ap;
     va_start(ap, fmt);
     char *msg;
@@ -198,22 +261,6 @@ void nook_log(const struct nook_globals *g, const char *level, const char *fmt, 
     va_end(ap);
     if (!msg)
         return;
-
-    struct line l = {0};
-    format_line(&l, g->log_json, level, msg);
+    write_line(level, msg);
     free(msg);
-
-    /* One write(2) with O_APPEND so lines of concurrent nook processes
-     * sharing a log file do not interleave. Logging must never make a
-     * command fail, so a log that cannot be written is skipped. */
-    if (g->log_path) {
-        int fd = open(g->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-        if (fd >= 0) {
-            (void)write_all(fd, l.s, l.len);
-            close(fd);
-        }
-    } else {
-        (void)write_all(STDERR_FILENO, l.s, l.len);
-    }
-    free(l.s);
 }

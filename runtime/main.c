@@ -19,6 +19,26 @@ static const char *default_root(void)
     return "/run/nook";
 }
 
+/* --debug: the whole command line first, so a log read alone says what the
+ * tool asked for (podman, containerd and Docker pass their own flags). */
+static void log_command_line(const struct nook_globals *g, int argc, char **argv)
+{
+    size_t len = 1;
+    for (int i = 0; i < argc; i++)
+        len += strlen(argv[i]) + 1;
+    char *line = malloc(len);
+    if (!line)
+        return;
+    line[0] = '\0';
+    for (int i = 0; i < argc; i++) {
+        if (i)
+            strcat(line, " ");
+        strcat(line, argv[i]);
+    }
+    nook_log(g, "debug", "nook %s (pid %d): %s", NOOK_VERSION, (int)getpid(), line);
+    free(line);
+}
+
 int main(int argc, char **argv)
 {
     struct nook_globals g = {.root = default_root()};
@@ -64,6 +84,9 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *name = argv[optind];
+    nook_log_setup(&g);
+    if (g.debug)
+        log_command_line(&g, argc, argv);
     for (size_t i = 0; i < n_commands; i++) {
         if (strcmp(commands[i].name, name))
             continue;
@@ -71,7 +94,6 @@ int main(int argc, char **argv)
         int sub_argc = argc - optind;
         char **sub_argv = argv + optind;
         optind = 1; /* restart getopt for the command's own options */
-        nook_log(&g, "debug", "%s", name);
         int status = commands[i].fn(&g, sub_argc, sub_argv, &err);
         if (status == 1 && err.msg[0]) {
             if (nook_current_id)

@@ -166,6 +166,10 @@ char *runtime_oom_support_text(void);
  * "none on this host: ..."). Caller frees. */
 char *runtime_oom_support_summary(void);
 
+/* Open the log once (--log, else stderr when --debug) and, with --debug,
+ * install the util/ trace sink so NOOK_TRACE steps are logged; main calls it
+ * after the global options. */
+void nook_log_setup(const struct nook_globals *g);
 /* Log a line to --log (text or json) when set, else stderr when --debug. */
 void nook_log(const struct nook_globals *g, const char *level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

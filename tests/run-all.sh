@@ -24,6 +24,8 @@ stage asan make --no-print-directory check-asan
 stage cgroup make --no-print-directory cgroup-test
 stage vm make --no-print-directory vm-test
 stage vm-v1 make --no-print-directory vm-test-v1
+stage integration make --no-print-directory integration
+stage packaging make --no-print-directory package-test
 
 # Unit binaries print "<name>: N passed, N failed"; bats prints TAP.
 awk '

@@ -274,6 +274,13 @@ int write_file_atomic(const char *path, const char *data, size_t len, mode_t mod
 
 int write_string_at(int dirfd, const char *path, const char *s, struct nook_error *err)
 {
+    if (nook_trace_sink_fn) {
+        char dir[4096];
+        if (path[0] == '/')
+            NOOK_TRACE("write %s: %s", path, s);
+        else
+            NOOK_TRACE("write %s/%s: %s", nook_trace_fd_path(dirfd, dir, sizeof dir), path, s);
+    }
     int fd = openat(dirfd, path, O_WRONLY | O_CLOEXEC);
     if (fd < 0)
         return nook_error_sys(err, "open %s", path);

@@ -59,6 +59,35 @@ ssize_t read_all(int fd, void *buf, size_t len);
 /* mkdir -p with mode for every created component. */
 int mkdir_p(const char *path, mode_t mode, struct nook_error *err);
 
+/* Step tracing for --debug (util/trace.c): one line per step with its
+ * arguments (a mount's source, target, flags and data, a cgroup file and what
+ * was written, a namespace made or joined, a hook run), so a failure under
+ * podman or Docker can be understood from the runtime log alone.
+ *
+ * Any folder calls NOOK_TRACE("mount %s on %s", ...); the CLI installs the
+ * sink that writes the line (runtime/log.c: the --log file or stderr, in
+ * runc's format). Without a sink NOOK_TRACE costs one test of a global and
+ * evaluates none of its arguments, so --debug off keeps start-up fast. The
+ * sink is inherited across fork/clone, so the container's init traces to the
+ * same place until execve. */
+typedef void nook_trace_sink(const char *msg);
+extern nook_trace_sink *nook_trace_sink_fn;
+void nook_trace_set_sink(nook_trace_sink *fn);
+void nook_trace_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#define NOOK_TRACE(...)                      \
+    do {                                     \
+        if (nook_trace_sink_fn)              \
+            nook_trace_msg(__VA_ARGS__);     \
+    } while (0)
+/* The names of MS_* mount flags, "|"-separated ("0" for none), into buf. */
+const char *nook_trace_mount_flags(unsigned long flags, char *buf, size_t len);
+/* The names of CLONE_NEW* flags, "|"-separated ("none" for none), into buf. */
+const char *nook_trace_ns_flags(unsigned long flags, char *buf, size_t len);
+/* argv joined with spaces, into buf. */
+const char *nook_trace_argv(char *const *argv, size_t n, char *buf, size_t len);
+/* The path an fd refers to (readlink of /proc/self/fd/N), into buf. */
+const char *nook_trace_fd_path(int fd, char *buf, size_t len);
+
 /* SHA-256 (util/sha256.c): init, update any number of times, final. */
 #define SHA256_LEN 32
 struct sha256 {

@@ -114,7 +114,7 @@ mode_dir() {
 		run -127 sb "$m" -- sh -c 'no-such-command-here'
 		sb "$m" --name "sig-$m" -- sleep 30 </dev/null >/dev/null 2>&1 &
 		local pid=$!
-		for _ in $(seq 100); do
+		for _ in $(seq 400); do
 			as_mode "$m" state "sig-$m" 2>/dev/null | grep -q running && break
 			sleep 0.05
 		done
@@ -319,7 +319,7 @@ sb_in() {
 		sb "$m" --name "named-$m" -- sleep 30 </dev/null >/dev/null 2>&1 &
 		local pid=$!
 		local ok=""
-		for _ in $(seq 100); do
+		for _ in $(seq 400); do
 			as_mode "$m" list -q | grep -qx "named-$m" && { ok=1; break; }
 			sleep 0.05
 		done
@@ -336,7 +336,7 @@ sb_in() {
 		sb "$m" -- sleep 30 </dev/null >/dev/null 2>&1 &
 		pid=$!
 		ok=""
-		for _ in $(seq 100); do
+		for _ in $(seq 400); do
 			as_mode "$m" list -q | grep -q "^sandbox-" && { ok=1; break; }
 			sleep 0.05
 		done
@@ -349,7 +349,7 @@ sb_in() {
 	# Two sandboxes of one name: the second is refused, the first unharmed.
 	sb root --name twice -- sleep 30 </dev/null >/dev/null 2>&1 &
 	local pid=$!
-	for _ in $(seq 100); do
+	for _ in $(seq 400); do
 		nook list -q | grep -qx twice && break
 		sleep 0.05
 	done
@@ -405,8 +405,8 @@ sb_in() {
 		# --cpus: the CFS quota of the sandbox's cgroup (v1 cpu or v2 cpu.max).
 		sb root --name cpus --cpus 0.5 -- sleep 30 </dev/null >/dev/null 2>&1 &
 		local pid=$! st=$ROOT/cpus/state.json
-		for _ in $(seq 100); do
-			[ -e "$st" ] && jq -e '.status == "running"' "$st" >/dev/null && break
+		for _ in $(seq 400); do
+			nook state cpus 2>/dev/null | jq -e '.status == "running"' >/dev/null && break
 			sleep 0.05
 		done
 		local v1 v2
@@ -442,7 +442,8 @@ sb_in() {
 		[[ "$output" == *"missing command"* ]]
 		run -2 sb "$m" --kill-after forever -- true
 		run -1 sb "$m" --bind /no/such/dir:/mnt -- true
-		[[ "$output" == *"--bind /no/such/dir: No such file or directory"* ]]
+		[[ "$output" =~ ^nook:\ sandbox-[0-9a-f]{12}:\ --bind\ /no/such/dir:\ No\ such\ file\ or\ directory$ ]] ||
+			{ echo "$m: $output"; false; }
 		run -1 sb "$m" --ro-bind /no/such/file -- true
 		[[ "$output" == *"--ro-bind /no/such/file"* ]]
 		run -1 sb "$m" --overlay-dir /no/such/upper -- true

@@ -2,6 +2,9 @@
 #include "../../util/util.h"
 
 #include <errno.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/mount.h>
 #include <stdlib.h>
 
 static void test_error_format(void)
@@ -70,8 +73,45 @@ static void test_sha256(void)
     free(million);
 }
 
+static const char *traced;
+static void record_trace(const char *msg)
+{
+    free((char *)traced);
+    traced = xstrdup(msg);
+}
+
+static void test_trace(void)
+{
+    char buf[256];
+    CHECK_STR(nook_trace_mount_flags(0, buf, sizeof buf), "0");
+    CHECK_STR(nook_trace_mount_flags(MS_BIND | MS_REC | MS_RDONLY, buf, sizeof buf),
+              "MS_RDONLY|MS_BIND|MS_REC");
+    CHECK_STR(nook_trace_mount_flags(MS_NOSUID | (1UL << 31), buf, sizeof buf),
+              "MS_NOSUID|0x80000000");
+    CHECK_STR(nook_trace_ns_flags(0, buf, sizeof buf), "none");
+    CHECK_STR(nook_trace_ns_flags(CLONE_NEWUSER | CLONE_NEWNET, buf, sizeof buf), "user|network");
+    char *argv[] = {"sh", "-c", "echo hi", NULL};
+    CHECK_STR(nook_trace_argv(argv, 3, buf, sizeof buf), "sh -c echo hi");
+    CHECK_STR(nook_trace_argv(argv, 0, buf, sizeof buf), "");
+    /* A small buffer cuts the list instead of overflowing. */
+    CHECK_STR(nook_trace_mount_flags(MS_BIND | MS_REC, buf, 10), "MS_BIND");
+
+    /* No sink: NOOK_TRACE evaluates nothing. */
+    int evaluated = 0;
+    nook_trace_set_sink(NULL);
+    NOOK_TRACE("x %d", ++evaluated);
+    CHECK(evaluated == 0);
+    nook_trace_set_sink(record_trace);
+    NOOK_TRACE("mount %s on %s", "proc", "/proc");
+    CHECK(traced && strcmp(traced, "mount proc on /proc") == 0);
+    nook_trace_set_sink(NULL);
+    free((char *)traced);
+    traced = NULL;
+}
+
 int main(void)
 {
+    test_trace();
     test_error_format();
     test_files();
     test_sha256();

@@ -46,11 +46,26 @@ if [ "$kind" = v2 ]; then
 else
     suites=("$here/bats/cgroup_live.bats" "$worktree/tests/cgroup" "$worktree/tests/oom")
 fi
+# In the v2 VM, after the suites, nook under podman, containerd and Docker
+# (tests/integration): a subset of the checks with 3 rounds of "run --rm",
+# to fit the VM's time budget (a container start costs seconds under TCG);
+# the host runs all of them. INTEG_VM_FILTER= (empty) runs every check.
+integ=
+timeout=${NOOK_VM_TIMEOUT:-1200}
+if [ "$kind" = v2 ]; then
+    integ=$worktree/tests/integration/run.sh
+    timeout=${NOOK_VM_TIMEOUT:-2100}
+fi
+vm_filter=': (run: exit code|run -d|exec$|pause|stats|task metrics|OOM kill|--read-only|default network|--net-host|run --rm, repeated|--memory(-limit)? (limit )?in|--cpus|--pids-limit)'
 start=$(date +%s)
 status=0
-"$here/run-in-vm.sh" -k "$kind" -t "${NOOK_VM_TIMEOUT:-1200}" \
+"$here/run-in-vm.sh" -k "$kind" -t "$timeout" \
     -e "NOOK_TEST_CGROUP_LIVE=$live" -e "NOOK_BUILD=$build" -e "VM_ROOTFS_CACHE=$cache" \
-    sh -c 'cp -a "$VM_ROOTFS_CACHE" /tmp/rootfs-cache &&
-           NOOK_ROOTFS_CACHE=/tmp/rootfs-cache exec bats --tap "$@"' sh "${suites[@]}" || status=$?
+    -e "INTEG=$integ" -e "INTEG_REPEAT=3" -e "INTEG_FILTER=${INTEG_VM_FILTER-$vm_filter}" \
+    sh -c 'cp -a "$VM_ROOTFS_CACHE" /tmp/rootfs-cache || exit 1
+           export NOOK_ROOTFS_CACHE=/tmp/rootfs-cache
+           bats --tap "$@"; s=$?
+           if [ -n "$INTEG" ]; then "$INTEG" || s=1; fi
+           exit $s' sh "${suites[@]}" || status=$?
 echo "run-vm-suite: cgroup $kind suite took $(( $(date +%s) - start ))s, exit status $status" >&2
 exit "$status"

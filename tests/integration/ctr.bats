@@ -1,0 +1,236 @@
+#!/usr/bin/env bats
+# nook under containerd: `ctr run --runc-binary` (the runc v2 shim execs the
+# runtime under test), against the private containerd private-ns.sh started
+# ($CONTAINERD_ADDRESS, namespace $CONTAINERD_NAMESPACE). ctr is containerd's
+# debugging client and lacks some of podman's and Docker's commands: stop is
+# TERM then KILL by hand, restart is a new task for the same container, logs
+# go to a file through --log-uri, the default network is --net-host (ctr sets
+# up no network of its own), and -u 1000 is checked with exec --user.
+
+load lib
+
+c=it-$BATS_TEST_NUMBER
+
+# ctr_run ID [CTR-RUN-OPTION]... -- CMD...
+ctr_run() {
+    local id=$1 opts=()
+    shift
+    while [ "$1" != -- ]; do opts+=("$1"); shift; done
+    shift
+    ctr run --runc-binary "$R" --cgroup "$INTEG_CGROUP_PARENT/$id" "${opts[@]}" "$IMG" "$id" "$@"
+}
+
+task_status() { ctr task ls | awk -v id="$1" '$1 == id { print $3 }'; }
+task_pid() { ctr task ls | awk -v id="$1" '$1 == id { print $2 }'; }
+status_is() { [ "$(task_status "$1")" = "$2" ]; }
+
+# expect_exit PID N: the background `ctr run` PID exited with status N.
+expect_exit() {
+    local st=0
+    wait "$1" || st=$?
+    [ "$st" = "$2" ] || { echo "ctr run exited $st, want $2"; return 1; }
+}
+
+setup_file() {
+    ctr images import "$W/oci.tar" >/dev/null
+    ctr images ls -q | grep -qx "$IMG"
+}
+
+teardown() {
+    tmux -S "$W/tmux.sock" kill-server 2>/dev/null || true
+    ctr task kill -s KILL "$c" >/dev/null 2>&1 || true
+    retry 50 sh -c "! ctr task ls | grep -q '^$c .*RUNNING'" || true
+    ctr task rm -f "$c" >/dev/null 2>&1 || true
+    ctr container rm "$c" >/dev/null 2>&1 || true
+}
+
+@test "ctr: run: exit code" {
+    run ctr_run "$c" --rm -- sh -c 'echo hello; exit 42'
+    expect_status 42
+    expect_output_has hello
+}
+
+@test "ctr: run -d + task ls" {
+    ctr_run "$c" -d -- sleep 1000
+    status_is "$c" RUNNING
+}
+
+@test "ctr: exec" {
+    ctr_run "$c" -d -- sleep 1000
+    run ctr task exec --exec-id e1 "$c" cat /proc/1/cmdline
+    expect_status 0
+    expect_output_has sleep
+    run ctr task exec --exec-id e2 "$c" sh -c 'exit 5'
+    expect_status 5
+}
+
+@test "ctr: exec -t" {
+    ctr_run "$c" -d -- sleep 1000
+    run with_tty "ctr task exec -t --exec-id e1 $c sh -c 'tty; echo cols=\$(stty size)'"
+    expect_status 0
+    expect_output_has /dev/pts/
+    expect_output_has cols=
+}
+
+@test "ctr: logs (--log-uri)" {
+    ctr_run "$c" -d --log-uri "file://$W/$c.log" -- sh -c 'echo to-stdout; echo to-stderr >&2'
+    retry 100 status_is "$c" STOPPED
+    grep -q to-stdout "$W/$c.log"
+    grep -q to-stderr "$W/$c.log"
+}
+
+@test "ctr: stop: SIGTERM" {
+    ctr_run "$c" -- sh -c 'trap "exit 11" TERM; while :; do sleep 0.1; done' &
+    retry 100 status_is "$c" RUNNING
+    ctr task kill -s TERM "$c"
+    expect_exit "$!" 11
+}
+
+@test "ctr: stop: SIGKILL after the timeout" {
+    ctr_run "$c" -- sleep 1000 &
+    retry 100 status_is "$c" RUNNING
+    ctr task kill -s TERM "$c"
+    sleep 1
+    status_is "$c" RUNNING
+    ctr task kill -s KILL "$c"
+    expect_exit "$!" 137
+}
+
+@test "ctr: kill" {
+    ctr_run "$c" -- sh -c 'trap "echo got-usr1; exit 3" USR1; echo ready; while :; do sleep 0.1; done' >"$W/$c.out" &
+    retry 100 grep -q ready "$W/$c.out"
+    ctr task kill -s USR1 "$c"
+    expect_exit "$!" 3
+    grep -q got-usr1 "$W/$c.out"
+}
+
+@test "ctr: pause / resume" {
+    ctr_run "$c" -d -- sleep 1000
+    ctr task pause "$c"
+    status_is "$c" PAUSED
+    ctr task resume "$c"
+    status_is "$c" RUNNING
+    run ctr task exec --exec-id e1 "$c" true
+    expect_status 0
+}
+
+# metrics read the container's own cgroup: one process (sleep), a few MiB
+# (an inherited cgroup shows the host's processes and gigabytes).
+@test "ctr: task metrics: the container's own usage" {
+    ctr_run "$c" -d -- sleep 1000
+    run ctr task metrics "$c"
+    expect_status 0
+    pids=$(awk '$1 == "pids.current" { print $2 }' <<<"$output")
+    mem=$(awk '$1 == "memory.usage_in_bytes" || $1 == "memory.usage" { print $2 }' <<<"$output")
+    [ "$pids" = 1 ] || { echo "pids.current $pids, want 1: $output"; return 1; }
+    [ -n "$mem" ] && [ "$mem" -lt $((64 << 20)) ] || { echo "memory $mem: $output"; return 1; }
+}
+
+@test "ctr: top (task ps)" {
+    ctr_run "$c" -d -- sleep 1000
+    pid=$(task_pid "$c")
+    run ctr task ps "$c"
+    expect_status 0
+    awk 'NR > 1 { print $1 }' <<<"$output" | grep -qx "$pid"
+    [ "$(tr '\0' ' ' <"/proc/$pid/cmdline")" = "sleep 1000 " ]
+}
+
+@test "ctr: restart (a new task)" {
+    ctr_run "$c" -d -- sleep 1000
+    pid1=$(task_pid "$c")
+    ctr task kill -s KILL "$c"
+    retry 100 status_is "$c" STOPPED
+    ctr task rm "$c"
+    ctr task start -d "$c"
+    status_is "$c" RUNNING
+    [ "$(task_pid "$c")" != "$pid1" ]
+    run ctr task exec --exec-id e1 "$c" true
+    expect_status 0
+}
+
+@test "ctr: rm" {
+    ctr_run "$c" -d -- sleep 1000
+    pid=$(task_pid "$c")
+    ctr task rm -f "$c"
+    ctr container rm "$c"
+    run ctr container ls -q
+    [[ "$output" != *"$c"* ]]
+    ! kill -0 "$pid" 2>/dev/null
+}
+
+@test "ctr: run -t: interactive shell in tmux" {
+    tmux_shell "$c" "ctr run -t --rm --runc-binary $R --cgroup $INTEG_CGROUP_PARENT/$c $IMG $c sh; echo exit-status=\$? >$W/$c.rc; sleep 1000"
+    tmux_send "$c" 'echo $((6 * 7))x'
+    tmux_wait "$c" 42x
+    tmux_send "$c" 'exit 7'
+    retry 300 test -s "$W/$c.rc"
+    [ "$(cat "$W/$c.rc")" = exit-status=7 ]
+}
+
+# `tail /dev/zero` buffers one endless line: it grows until the limit.
+@test "ctr: --memory-limit: OOM kill" {
+    run ctr_run "$c" --rm --memory-limit $((32 << 20)) -- tail /dev/zero
+    expect_status 137
+}
+
+@test "ctr: --read-only" {
+    run ctr_run "$c" --rm --read-only -- sh -c 'touch /x'
+    [ "$status" -ne 0 ]
+    expect_output_has "Read-only file system"
+}
+
+@test "ctr: -u 1000 (exec --user)" {
+    ctr_run "$c" -d -- sleep 1000
+    run ctr task exec --exec-id e1 --user 1000 "$c" id -u
+    expect_status 0
+    [ "$output" = 1000 ]
+}
+
+@test "ctr: env + workdir" {
+    run ctr_run "$c" --rm --env FOO=bar --cwd /home/user -- sh -c 'echo "$FOO $PWD"'
+    expect_status 0
+    [ "$output" = "bar /home/user" ]
+}
+
+@test "ctr: bind volume" {
+    mkdir -p "$W/vol-$c"
+    echo from-host >"$W/vol-$c/in"
+    run ctr_run "$c" --rm --mount "type=bind,src=$W/vol-$c,dst=/data,options=rbind:rw" -- \
+        sh -c 'cat /data/in; echo from-container >/data/out'
+    expect_status 0
+    expect_output_has from-host
+    [ "$(cat "$W/vol-$c/out")" = from-container ]
+}
+
+@test "ctr: no network (the default)" {
+    run ctr_run "$c" --rm -- sh -c 'ls /sys/class/net'
+    expect_status 0
+    [ "$output" = lo ]
+}
+
+@test "ctr: --net-host" {
+    run ctr_run "$c" --rm --net-host -- readlink /proc/self/ns/net
+    expect_status 0
+    [ "$output" = "$(readlink /proc/self/ns/net)" ]
+}
+
+@test "ctr: run --rm, repeated" {
+    local i
+    for ((i = 0; i < INTEG_REPEAT; i++)); do
+        ctr_run "$c" --rm -- true || { echo "run $i failed"; return 1; }
+    done
+    run ctr container ls -q
+    [ -z "$output" ] || { echo "left behind: $output"; return 1; }
+}
+
+# Issue 7's limits, as the kernel sees them in the container's cgroup.
+@test "ctr: --memory-limit in the container's cgroup" {
+    ctr_run "$c" -d --memory-limit $((64 << 20)) -- sleep 1000
+    [ "$(cgroup_file "$(task_pid "$c")" memory memory.limit_in_bytes memory.max)" = 67108864 ]
+}
+
+@test "ctr: --cpus in the container's cgroup" {
+    ctr_run "$c" -d --cpus 0.5 -- sleep 1000
+    v=$(cgroup_file "$(task_pid "$c")" cpu cpu.cfs_quota_us cpu.max)
+    [ "$v" = 50000 ] || [ "$v" = "50000 100000" ]
+}

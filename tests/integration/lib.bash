@@ -1,0 +1,78 @@
+# Helpers shared by the tool suites (podman.bats, docker.bats, ctr.bats).
+# run.sh and private-ns.sh set INTEG_W (work dir), INTEG_RUNTIME (the OCI
+# runtime under test), INTEG_CGROUP_PARENT and INTEG_REPEAT.
+W=$INTEG_W
+R=$INTEG_RUNTIME
+IMG=localhost/bb:latest
+
+# retry N CMD...: run CMD until it succeeds, at most N times 0.1 s apart.
+retry() {
+    local n=$1 i
+    shift
+    for ((i = 0; i < n; i++)); do
+        "$@" && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# expect_status N: bats' $status must be N; show the output if not.
+expect_status() {
+    if [ "$status" -ne "$1" ]; then
+        echo "expected exit status $1, got $status; output:"
+        echo "$output"
+        return 1
+    fi
+}
+
+# expect_output_has STRING
+expect_output_has() {
+    if [[ "$output" != *"$1"* ]]; then
+        echo "expected \"$1\" in output:"
+        echo "$output"
+        return 1
+    fi
+}
+
+# cgroup_file PID CONTROLLER V1FILE V2FILE: the content of PID's cgroup file
+# for CONTROLLER as the host sees it: V1FILE in the controller's v1
+# hierarchy where the host has one, else V2FILE in the unified hierarchy.
+# So a check reads what the kernel enforces, not what the container shows.
+cgroup_file() {
+    local pid=$1 ctrl=$2 f1=$3 f2=$4 mnt path
+    mnt=$(awk -v c="$ctrl" '$9 == "cgroup" { n = split($NF, o, ","); for (i = 1; i <= n; i++) if (o[i] == c) { print $5; exit } }' /proc/self/mountinfo)
+    if [ -n "$mnt" ]; then
+        path=$(awk -F: -v c="$ctrl" '{ n = split($2, o, ","); for (i = 1; i <= n; i++) if (o[i] == c) print $3 }' "/proc/$pid/cgroup")
+        cat "$mnt$path/$f1"
+    else
+        mnt=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
+        path=$(awk -F: '$1 == "0" { print $3 }' "/proc/$pid/cgroup")
+        cat "$mnt$path/$f2"
+    fi
+}
+
+# tmux_shell NAME CMD...: start CMD in a detached tmux session on a private
+# socket; tmux_wait NAME TEXT waits until the pane shows TEXT.
+tmux_shell() {
+    local name=$1
+    shift
+    tmux -S "$W/tmux.sock" new-session -d -s "$name" -x 120 -y 30 "$*"
+}
+tmux_send() {
+    tmux -S "$W/tmux.sock" send-keys -t "$1" "$2" Enter
+}
+tmux_wait() {
+    local i
+    for ((i = 0; i < 300; i++)); do
+        tmux -S "$W/tmux.sock" capture-pane -p -t "$1" 2>/dev/null | grep -qF -- "$2" && return 0
+        sleep 0.1
+    done
+    echo "tmux pane $1 never showed \"$2\"; it shows:"
+    tmux -S "$W/tmux.sock" capture-pane -p -t "$1" 2>/dev/null || true
+    return 1
+}
+
+# with_tty CMD...: run CMD with a terminal on stdin/stdout (util-linux script).
+with_tty() {
+    script -qec "$*" /dev/null
+}
