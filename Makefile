@@ -18,6 +18,9 @@ LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ljansson -lsec
 
 VERSION := 0.1.0
 CPPFLAGS += -DNOOK_VERSION='"$(VERSION)"'
+# `nook --version` names the commit, as runc's does ("unknown" outside git).
+COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+CPPFLAGS += -DNOOK_COMMIT='"$(COMMIT)"'
 
 # Library code: every folder but the CLI entry point.
 LIB_SRCS  := $(wildcard util/*.c spec/*.c ns/*.c rootfs/*.c cgroup/*.c security/*.c) \

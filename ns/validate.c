@@ -33,18 +33,6 @@ static bool name_is_set(const char *s)
     return s != NULL && *s != '\0';
 }
 
-/* A joined uts ns was set up by its owner (runtime-spec: a runtime must not
- * change a namespace it joins), and without a private one sethostname would
- * rename the host. */
-static int validate_uts(const struct spec *spec, struct nook_error *err)
-{
-    if (name_is_set(spec->hostname) && !has_new_namespace(spec, SPEC_NS_UTS))
-        return nook_error_set(err, 0, "hostname: needs a new uts namespace in linux.namespaces");
-    if (name_is_set(spec->domainname) && !has_new_namespace(spec, SPEC_NS_UTS))
-        return nook_error_set(err, 0, "domainname: needs a new uts namespace in linux.namespaces");
-    return 0;
-}
-
 /* Offsets can only be written before any process is in the time ns, so only
  * a new one can take them. */
 static int validate_time(const struct spec *spec, struct nook_error *err)
@@ -131,9 +119,10 @@ static const char *const proc_ns_names[SPEC_NS_TYPES] = {
 
 /* A joined namespace counts as private unless it is nook's own: joining
  * /proc/1/ns/net and setting net.* would change the host (runc refuses that
- * for the network namespace; the same holds for ipc and uts). */
-static int check_joined_is_not_ours(const struct spec *spec, const char *key, long idx,
-                                    struct nook_error *err)
+ * for the network namespace; the same holds for ipc and uts). 1 (with err
+ * naming field) when it is nook's own, 0 when not, -1 on error. */
+static int joined_is_ours(const struct spec *spec, long idx, const char *field,
+                          struct nook_error *err)
 {
     const struct spec_namespace *ns = &spec->namespaces[idx];
     char own[64];
@@ -143,11 +132,35 @@ static int check_joined_is_not_ours(const struct spec *spec, const char *key, lo
         return nook_error_sys(err, "linux.namespaces[%ld].path: stat %s", idx, ns->path);
     if (stat(own, &ours) < 0)
         return nook_error_sys(err, "stat %s", own);
-    if (joined.st_dev == ours.st_dev && joined.st_ino == ours.st_ino)
-        return nook_error_set(err, 0,
-                              "linux.sysctl[\"%s\"]: linux.namespaces[%ld].path %s is the "
-                              "host's %s namespace",
-                              key, idx, ns->path, spec_ns_type_names[ns->type]);
+    if (joined.st_dev == ours.st_dev && joined.st_ino == ours.st_ino) {
+        nook_error_set(err, 0, "%s: linux.namespaces[%ld].path %s is the host's %s namespace",
+                       field, idx, ns->path, spec_ns_type_names[ns->type]);
+        return 1;
+    }
+    return 0;
+}
+
+/* Without a uts namespace of the container's (new, or joined by path as
+ * runc allows: the names are then set in the joined one) sethostname would
+ * rename the host; joining nook's own is the same. */
+static int validate_uts_name(const struct spec *spec, const char *field, const char *name,
+                             struct nook_error *err)
+{
+    if (!name_is_set(name))
+        return 0;
+    long idx = namespace_index(spec, SPEC_NS_UTS);
+    if (idx < 0)
+        return nook_error_set(err, 0, "%s: needs a uts namespace in linux.namespaces", field);
+    if (spec->namespaces[idx].path && joined_is_ours(spec, idx, field, err) != 0)
+        return -1;
+    return 0;
+}
+
+static int validate_uts(const struct spec *spec, struct nook_error *err)
+{
+    if (validate_uts_name(spec, "hostname", spec->hostname, err) < 0 ||
+        validate_uts_name(spec, "domainname", spec->domainname, err) < 0)
+        return -1;
     return 0;
 }
 
@@ -172,8 +185,11 @@ static int validate_sysctl_key(const struct spec *spec, const char *key, const c
                               "linux.sysctl[\"%s\"]: needs a private %s namespace in "
                               "linux.namespaces",
                               key, spec_ns_type_names[t]);
-    if (spec->namespaces[idx].path != NULL)
-        return check_joined_is_not_ours(spec, key, idx, err);
+    if (spec->namespaces[idx].path != NULL) {
+        char field[320];
+        snprintf(field, sizeof field, "linux.sysctl[\"%s\"]", key);
+        return joined_is_ours(spec, idx, field, err) != 0 ? -1 : 0;
+    }
     return 0;
 }
 

@@ -185,6 +185,14 @@ int rootfs_setup_dev(const struct spec *spec, int rootfd, const struct rootfs_op
             return -1;
         if (make_default_links(rootfd, err) < 0)
             return -1;
+        /* The console's mount point, made while /dev may still be written
+         * (a read-only /dev turns read-only before the console exists). */
+        if (spec->process.terminal) {
+            int fd = rootfs_mkfile_in_root(rootfd, "/dev/console", 0600);
+            if (fd < 0)
+                return nook_error_sys(err, "create /dev/console");
+            close(fd);
+        }
     }
     return make_config_devices(spec, rootfd, o->userns, err);
 }

@@ -68,6 +68,10 @@ int rootfs_remount_flags(int fd, unsigned long set, unsigned long clear,
 /* The mount point of the first mount of this filesystem type in
  * /proc/self/mountinfo; 0 with *out NULL when there is none. */
 int rootfs_mountinfo_find_fstype(const char *fstype, char **out, struct nook_error *err);
+/* Mount points of every whole procfs and sysfs (root "/") not at or below
+ * except_under, in mountinfo order. Caller frees the strings and v. */
+int rootfs_mountinfo_full_kernel_fs(const char *except_under, struct spec_strv *out,
+                                    struct nook_error *err);
 /* The mount point (the topmost one) holding path. */
 int rootfs_mountinfo_containing(const char *path, char **out, struct nook_error *err);
 /* Every mount point, in mountinfo order (free each and v). */
@@ -82,6 +86,13 @@ int rootfs_mount_overlay(const struct rootfs_plan *plan, const struct rootfs_opt
 int rootfs_mount_config_mounts(const struct spec *spec, const struct rootfs_plan *plan,
                                int rootfd, const struct rootfs_opts *o,
                                struct nook_error *err);
+/* mounts.c, after rootfs_setup_dev: read-only mounts that had others made
+ * below them, and the recursive options ("rro", ...). */
+int rootfs_finish_config_mounts(const struct spec *spec, int rootfd, struct nook_error *err);
+/* copyup.c: copy the contents of directory src into directory dst (both
+ * readable directory fds): files, directories, symlinks and nodes, with
+ * their mode, owner and times; what "tmpcopyup" puts in a new tmpfs. */
+int rootfs_copy_tree(int src, int dst, const char *what, struct nook_error *err);
 /* mounts.c: bind src onto the already-created target dest (inside rootfd),
  * then remount it so set/clear flags really apply. */
 int rootfs_bind_onto(const char *src, int rootfd, const char *dest, bool recursive,

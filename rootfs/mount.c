@@ -32,6 +32,10 @@ static int prepare_propagation(const struct spec *spec, const struct rootfs_plan
 {
     unsigned long prop = spec->rootfs_propagation ? spec->rootfs_propagation
                                                   : (MS_SLAVE | MS_REC);
+    /* An unbindable root could not be bind-mounted onto itself below; it
+     * becomes unbindable at the end (rootfs_pivot), as crun does. */
+    if (prop & MS_UNBINDABLE)
+        prop = MS_PRIVATE | MS_REC;
     if (rootfs_mount_change(NULL, "/", prop) < 0)
         return nook_error_sys(err, "set propagation of /");
     if ((prop & MS_SHARED) && make_parent_private(plan->mountpoint, err) < 0)
@@ -53,9 +57,29 @@ static int mount_root(const struct rootfs_plan *plan, const struct rootfs_opts *
     return 0;
 }
 
+int rootfs_validate_shared_mntns(const struct spec *spec, struct nook_error *err)
+{
+    if (spec_find_namespace(spec, SPEC_NS_MOUNT))
+        return 0;
+    static const char need[] = ": needs a mount namespace in linux.namespaces";
+    if (spec->masked_paths.n)
+        return nook_error_set(err, 0, "linux.maskedPaths%s", need);
+    if (spec->readonly_paths.n)
+        return nook_error_set(err, 0, "linux.readonlyPaths%s", need);
+    if (spec->root.readonly)
+        return nook_error_set(err, 0, "root.readonly%s", need);
+    if (spec->rootfs_propagation)
+        return nook_error_set(err, 0, "linux.rootfsPropagation%s", need);
+    if (spec_annotation(spec, ROOTFS_ANNOT_LOWER))
+        return nook_error_set(err, 0, "annotations[\"" ROOTFS_ANNOT_LOWER "\"]%s", need);
+    return 0;
+}
+
 int rootfs_mount(const struct spec *spec, const struct rootfs_plan *plan,
                  const struct rootfs_opts *o, struct nook_error *err)
 {
+    if (o->shared_mntns)
+        return 0;
     if (prepare_propagation(spec, plan, err) < 0)
         return -1;
     if (mount_root(plan, o, err) < 0)
@@ -66,6 +90,8 @@ int rootfs_mount(const struct spec *spec, const struct rootfs_plan *plan,
     int rc = rootfs_mount_config_mounts(spec, plan, rootfd, o, err);
     if (rc == 0)
         rc = rootfs_setup_dev(spec, rootfd, o, err);
+    if (rc == 0)
+        rc = rootfs_finish_config_mounts(spec, rootfd, err);
     close(rootfd);
     return rc;
 }

@@ -23,6 +23,7 @@ static void unescape_octal(char *s)
 }
 
 struct mountinfo_line {
+    char *root;       /* the mount's root within its filesystem */
     char *mountpoint; /* unescaped, points into the line */
     char *fstype;
 };
@@ -32,15 +33,19 @@ static int parse_line(char *line, struct mountinfo_line *out)
 {
     char *save = NULL;
     char *f = strtok_r(line, " ", &save);
-    for (int i = 0; f && i < 4; i++)
+    for (int i = 0; f && i < 3; i++)
         f = strtok_r(NULL, " ", &save);
     if (f == NULL)
+        return -1;
+    out->root = f;
+    if ((f = strtok_r(NULL, " ", &save)) == NULL)
         return -1;
     out->mountpoint = f;
     while ((f = strtok_r(NULL, " ", &save)) != NULL && strcmp(f, "-") != 0)
         ;
     if (f == NULL || (out->fstype = strtok_r(NULL, " ", &save)) == NULL)
         return -1;
+    unescape_octal(out->root);
     unescape_octal(out->mountpoint);
     return 0;
 }
@@ -114,6 +119,37 @@ int rootfs_mountinfo_containing(const char *path, char **out, struct nook_error 
     if (each_mount(match_containing, &f, err) < 0)
         return -1;
     *out = f.best ? f.best : xstrdup("/");
+    return 0;
+}
+
+struct full_kernel_fs {
+    const char *except_under;
+    struct spec_strv found;
+};
+
+static int match_full_kernel_fs(const struct mountinfo_line *ml, void *arg)
+{
+    struct full_kernel_fs *f = arg;
+    size_t n = strlen(f->except_under);
+    if (strcmp(ml->root, "/") != 0 ||
+        (strcmp(ml->fstype, "proc") != 0 && strcmp(ml->fstype, "sysfs") != 0))
+        return 0;
+    if (strncmp(ml->mountpoint, f->except_under, n) == 0 &&
+        (ml->mountpoint[n] == '/' || ml->mountpoint[n] == '\0'))
+        return 0;
+    f->found.v = xrealloc(f->found.v, (f->found.n + 2) * sizeof *f->found.v);
+    f->found.v[f->found.n++] = xstrdup(ml->mountpoint);
+    f->found.v[f->found.n] = NULL;
+    return 0;
+}
+
+int rootfs_mountinfo_full_kernel_fs(const char *except_under, struct spec_strv *out,
+                                    struct nook_error *err)
+{
+    struct full_kernel_fs f = {except_under, {0}};
+    if (each_mount(match_full_kernel_fs, &f, err) < 0)
+        return -1;
+    *out = f.found;
     return 0;
 }
 

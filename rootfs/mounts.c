@@ -4,6 +4,7 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -35,6 +36,28 @@ static int remount_error(int fd, const char *dest, unsigned long clear, struct n
     return nook_error_set(err, e, "remount %s with its options", dest);
 }
 
+/* A bind mount ignores MS_RDONLY and friends: they only apply with a
+ * remount of the new mount at dest, which the path now reaches. */
+static int remount_onto(int rootfd, const char *dest, unsigned long set, unsigned long clear,
+                        struct nook_error *err)
+{
+    if (FIRST_MOUNT_FLAGS(set) == 0 && clear == 0)
+        return 0;
+    char target[ROOTFS_FD_PATH_MAX];
+    int fd = rootfs_open_in_root(rootfd, dest, 0);
+    if (fd < 0)
+        return nook_error_sys(err, "open mount point %s", dest);
+    rootfs_fd_path(fd, target);
+    unsigned long flags;
+    int rc = 0;
+    if (rootfs_remount_flags(fd, set, clear, &flags) < 0)
+        rc = nook_error_sys(err, "remount %s: read its flags", dest);
+    else if (rootfs_mount_change(NULL, target, flags) < 0)
+        rc = remount_error(fd, dest, clear, err);
+    close(fd);
+    return rc;
+}
+
 int rootfs_bind_onto(const char *src, int rootfd, const char *dest, bool recursive,
                      unsigned long set, unsigned long clear, struct nook_error *err)
 {
@@ -48,36 +71,47 @@ int rootfs_bind_onto(const char *src, int rootfd, const char *dest, bool recursi
     close(fd);
     if (rc < 0)
         return nook_error_set(err, saved, "bind-mount %s on %s", src, dest);
-    if (FIRST_MOUNT_FLAGS(set) == 0 && clear == 0)
-        return 0;
-
-    /* A bind mount ignores MS_RDONLY and friends: they only apply with a
-     * remount of the new mount, which the path now reaches (the fd above
-     * was the directory underneath it). */
-    fd = rootfs_open_in_root(rootfd, dest, 0);
-    if (fd < 0)
-        return nook_error_sys(err, "open mount point %s", dest);
-    rootfs_fd_path(fd, target);
-    unsigned long flags;
-    if (rootfs_remount_flags(fd, set, clear, &flags) < 0)
-        rc = nook_error_sys(err, "remount %s: read its flags", dest);
-    else if (rootfs_mount_change(NULL, target, flags) < 0)
-        rc = remount_error(fd, dest, clear, err);
-    close(fd);
-    return rc;
+    return remount_onto(rootfd, dest, set, clear, err);
 }
 
-static int mount_bind(const struct spec_mount *m, const struct rootfs_plan *plan, int rootfd,
-                      struct nook_error *err)
+/* Attach a detached copy of the source (from o->open_source) at the
+ * already-created mount point dest, then apply the flags as for a bind. */
+static int attach_tree(int tree, int rootfd, const char *dest, unsigned long set,
+                       unsigned long clear, struct nook_error *err)
+{
+    int fd = rootfs_open_in_root(rootfd, dest, 0);
+    if (fd < 0)
+        return nook_error_sys(err, "open mount point %s", dest);
+    int rc = move_mount(tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+    int e = errno;
+    close(fd);
+    if (rc < 0)
+        return nook_error_set(err, e, "attach the bind source on %s", dest);
+    return remount_onto(rootfd, dest, set, clear, err);
+}
+
+static int mount_bind(const struct spec_mount *m, size_t i, const struct rootfs_plan *plan,
+                      int rootfd, const struct rootfs_opts *o, struct nook_error *err)
 {
     if (m->source == NULL)
         return nook_error_set(err, 0, "bind-mount on %s: no source", m->destination);
     char *src = rootfs_path_resolve(plan->bundle, m->source);
     struct stat st;
-    int rc = 0;
-    if (stat(src, &st) < 0) {
+    int rc = 0, tree = -1;
+    /* In a user namespace the container's root may not reach a source nook
+     * can (a directory only the host's root may enter): nook opens it on
+     * the host side, as runc does with its mount fds. */
+    if (stat(src, &st) < 0 && errno == EACCES && o->open_source) {
+        if (o->open_source(o->open_source_arg, i, &tree, err) < 0) {
+            free(src);
+            return -1;
+        }
+        if (fstat(tree, &st) < 0)
+            rc = nook_error_sys(err, "bind-mount %s on %s: stat", src, m->destination);
+    } else if (stat(src, &st) < 0) {
         rc = nook_error_sys(err, "bind-mount %s on %s", src, m->destination);
-    } else {
+    }
+    if (rc == 0) {
         /* The mount point must be of the source's kind: a file over a file. */
         int fd = S_ISDIR(st.st_mode) ? rootfs_mkdir_in_root(rootfd, m->destination, 0755)
                                      : rootfs_mkfile_in_root(rootfd, m->destination, 0644);
@@ -85,10 +119,15 @@ static int mount_bind(const struct spec_mount *m, const struct rootfs_plan *plan
             rc = nook_error_sys(err, "create mount point %s", m->destination);
         else {
             close(fd);
-            rc = rootfs_bind_onto(src, rootfd, m->destination, (m->flags & MS_REC) != 0,
-                                  m->flags, m->clear_flags, err);
+            rc = tree >= 0 ? attach_tree(tree, rootfd, m->destination, m->flags, m->clear_flags,
+                                         err)
+                           : rootfs_bind_onto(src, rootfd, m->destination,
+                                              (m->flags & MS_REC) != 0, m->flags,
+                                              m->clear_flags, err);
         }
     }
+    if (tree >= 0)
+        close(tree);
     free(src);
     return rc;
 }
@@ -226,6 +265,67 @@ static int mount_cgroup(const struct spec_mount *m, int rootfd, const struct roo
     return rc;
 }
 
+static int remount_read_only(int rootfd, const char *dest, struct nook_error *err);
+
+/* "tmpcopyup" (podman --read-only): the tmpfs starts with what the image
+ * has at the destination, read through a directory fd taken before the
+ * tmpfs covers it. */
+static int mount_tmpfs_copyup(const struct spec_mount *m, const char *source, int rootfd,
+                              struct nook_error *err)
+{
+    int dir = rootfs_mkdir_in_root(rootfd, m->destination, 0755);
+    if (dir < 0)
+        return nook_error_sys(err, "create mount point %s", m->destination);
+    int below = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    close(dir);
+    if (below < 0)
+        return nook_error_sys(err, "tmpcopyup: open %s", m->destination);
+    int rc = mount_fs(source, rootfd, m->destination, "tmpfs", m->flags & ~(unsigned long)MS_RDONLY,
+                      m->data, err);
+    int top = -1;
+    if (rc == 0) {
+        int path = rootfs_open_in_root(rootfd, m->destination, O_DIRECTORY);
+        top = path < 0 ? -1 : openat(path, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (path >= 0)
+            close(path);
+        if (top < 0)
+            rc = nook_error_sys(err, "tmpcopyup: open the tmpfs on %s", m->destination);
+    }
+    if (rc == 0)
+        rc = rootfs_copy_tree(below, top, m->destination, err);
+    if (top >= 0)
+        close(top);
+    close(below);
+    /* Read-only only once the copy is in. */
+    if (rc == 0 && (m->flags & MS_RDONLY))
+        rc = remount_read_only(rootfd, m->destination, err);
+    return rc;
+}
+
+/* proc and sysfs over a symlink or a file would put the kernel's files
+ * wherever the image points (CVE-2019-19921); like runc, they need a real
+ * directory (or nothing yet) at their destination. */
+static int check_ordinary_directory(const struct spec_mount *m, int rootfd,
+                                    struct nook_error *err)
+{
+    char *dir = rootfs_path_dirname(m->destination);
+    int parent = rootfs_open_in_root(rootfd, dir, O_DIRECTORY);
+    free(dir);
+    if (parent < 0)
+        return errno == ENOENT ? 0 : nook_error_sys(err, "open the parent of %s", m->destination);
+    const char *base = strrchr(m->destination, '/') + 1;
+    struct stat st;
+    int r = fstatat(parent, *base ? base : ".", &st, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH);
+    int e = errno;
+    close(parent);
+    if (r < 0)
+        return e == ENOENT ? 0 : nook_error_set(err, e, "stat %s", m->destination);
+    if (!S_ISDIR(st.st_mode))
+        return nook_error_set(err, 0, "filesystem \"%s\" must be mounted on ordinary directory "
+                              "(%s is not one)", m->type, m->destination);
+    return 0;
+}
+
 static int mount_other(const struct spec_mount *m, int rootfd, const struct rootfs_opts *o,
                        struct nook_error *err)
 {
@@ -233,6 +333,11 @@ static int mount_other(const struct spec_mount *m, int rootfd, const struct root
     const char *source = m->source ? m->source : type;
     if (strcmp(type, "cgroup") == 0 || strcmp(type, "cgroup2") == 0)
         return mount_cgroup(m, rootfd, o, err);
+    if ((strcmp(type, "proc") == 0 || strcmp(type, "sysfs") == 0) &&
+        check_ordinary_directory(m, rootfd, err) < 0)
+        return -1;
+    if (strcmp(type, "tmpfs") == 0 && m->tmpcopyup)
+        return mount_tmpfs_copyup(m, source, rootfd, err);
     if (strcmp(type, "devpts") == 0) {
         char *data = devpts_data(m->data);
         int rc = mount_fs(source, rootfd, m->destination, type, m->flags, data, err);
@@ -262,8 +367,8 @@ static int set_propagation(int rootfd, const char *dest, unsigned long propagati
     return rc < 0 ? nook_error_set(err, saved, "set propagation of %s", dest) : 0;
 }
 
-static int mount_one(const struct spec_mount *m, const struct rootfs_plan *plan, int rootfd,
-                     const struct rootfs_opts *o, struct nook_error *err)
+static int mount_one(const struct spec_mount *m, size_t i, const struct rootfs_plan *plan,
+                     int rootfd, const struct rootfs_opts *o, struct nook_error *err)
 {
     int rc;
     if (nook_trace_sink_fn) {
@@ -274,7 +379,7 @@ static int mount_one(const struct spec_mount *m, const struct rootfs_plan *plan,
                    m->data ? m->data : "");
     }
     if (m->bind)
-        rc = mount_bind(m, plan, rootfd, err);
+        rc = mount_bind(m, i, plan, rootfd, o, err);
     else if (m->type == NULL)
         rc = nook_error_set(err, 0, "mount on %s: no type and not a bind mount",
                             m->destination);
@@ -285,12 +390,91 @@ static int mount_one(const struct spec_mount *m, const struct rootfs_plan *plan,
     return rc;
 }
 
+/* A path strictly below dir (both clean and absolute). */
+static bool is_below(const char *path, const char *dir)
+{
+    size_t n = strlen(dir);
+    if (strcmp(dir, "/") == 0)
+        return path[1] != '\0';
+    return strncmp(path, dir, n) == 0 && path[n] == '/';
+}
+
+/* A read-only mount with later mounts below it (or /dev, which nook fills
+ * with nodes and links) could not take their mount points: it is made
+ * writable and turned read-only once everything below it exists, as runc
+ * does for a read-only /dev. */
+static bool read_only_later(const struct spec *spec, size_t i)
+{
+    const struct spec_mount *m = &spec->mounts[i];
+    if (!(m->flags & MS_RDONLY))
+        return false;
+    if (strcmp(m->destination, "/dev") == 0)
+        return true;
+    for (size_t j = i + 1; j < spec->n_mounts; j++)
+        if (is_below(spec->mounts[j].destination, m->destination))
+            return true;
+    return false;
+}
+
+static int remount_read_only(int rootfd, const char *dest, struct nook_error *err)
+{
+    int fd = rootfs_open_in_root(rootfd, dest, 0);
+    if (fd < 0)
+        return nook_error_sys(err, "open mount point %s", dest);
+    char target[ROOTFS_FD_PATH_MAX];
+    rootfs_fd_path(fd, target);
+    unsigned long flags;
+    int rc = 0;
+    if (rootfs_remount_flags(fd, MS_RDONLY, 0, &flags) < 0)
+        rc = nook_error_sys(err, "remount %s read-only: read its flags", dest);
+    else if (rootfs_mount_change(NULL, target, flags) < 0)
+        rc = nook_error_sys(err, "remount %s read-only", dest);
+    close(fd);
+    return rc;
+}
+
+/* "rro", "rnosuid", ...: mount_setattr(2) (Linux 5.12) on the mount and
+ * every mount below it; plain MS_REMOUNT only ever changes one mount. */
+static int set_recursive_attrs(int rootfd, const struct spec_mount *m, struct nook_error *err)
+{
+    struct mount_attr attr = {.attr_set = m->rec_attr_set, .attr_clr = m->rec_attr_clear};
+    /* The atime modes are one field: setting one clears the others. */
+    if (attr.attr_set & MOUNT_ATTR__ATIME)
+        attr.attr_clr |= MOUNT_ATTR__ATIME;
+    int fd = rootfs_open_in_root(rootfd, m->destination, 0);
+    if (fd < 0)
+        return nook_error_sys(err, "open mount point %s", m->destination);
+    int rc = 0;
+    if (mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0)
+        rc = nook_error_sys(err, "set recursive mount options of %s", m->destination);
+    close(fd);
+    return rc;
+}
+
 int rootfs_mount_config_mounts(const struct spec *spec, const struct rootfs_plan *plan,
                                int rootfd, const struct rootfs_opts *o,
                                struct nook_error *err)
 {
-    for (size_t i = 0; i < spec->n_mounts; i++)
-        if (mount_one(&spec->mounts[i], plan, rootfd, o, err) < 0)
+    for (size_t i = 0; i < spec->n_mounts; i++) {
+        struct spec_mount m = spec->mounts[i];
+        if (read_only_later(spec, i))
+            m.flags &= ~(unsigned long)MS_RDONLY;
+        if (mount_one(&m, i, plan, rootfd, o, err) < 0)
             return nook_error_wrap(err, "mounts[%zu]", i);
+    }
+    return 0;
+}
+
+int rootfs_finish_config_mounts(const struct spec *spec, int rootfd, struct nook_error *err)
+{
+    /* Innermost first: a parent made read-only (recursively or not) no
+     * longer lets a submount's flags be changed through it. */
+    for (size_t i = spec->n_mounts; i-- > 0;) {
+        const struct spec_mount *m = &spec->mounts[i];
+        if (read_only_later(spec, i) && remount_read_only(rootfd, m->destination, err) < 0)
+            return nook_error_wrap(err, "mounts[%zu]", i);
+        if ((m->rec_attr_set || m->rec_attr_clear) && set_recursive_attrs(rootfd, m, err) < 0)
+            return nook_error_wrap(err, "mounts[%zu]", i);
+    }
     return 0;
 }

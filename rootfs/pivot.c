@@ -2,7 +2,9 @@
  * path-level restrictions that must be seen from inside it. */
 #include "internal.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -55,11 +57,44 @@ out:
     return rc;
 }
 
+/* Without pivot_root the host's mounts stay in the container's mount
+ * namespace, under the chroot. A whole procfs or sysfs among them is what
+ * lets a process that makes a user namespace mount a fresh procfs of its own
+ * ("mount -t proc" needs one fully visible): a bare /proc with the host's
+ * sysrq-trigger and friends. Detach them (slave first, so the host keeps its
+ * own), or cover them where that is refused, as runc does. */
+static int hide_host_kernel_fs(const char *root, struct nook_error *err)
+{
+    struct spec_strv found;
+    if (rootfs_mountinfo_full_kernel_fs(root, &found, err) < 0)
+        return -1;
+    int rc = 0;
+    /* Deepest (latest) first: a parent detached first takes its children. */
+    for (size_t i = found.n; rc == 0 && i-- > 0;) {
+        const char *p = found.v[i];
+        if (rootfs_mount_change(NULL, p, MS_SLAVE | MS_REC) < 0 && errno != EINVAL &&
+            errno != ENOENT)
+            rc = nook_error_sys(err, "--no-pivot: make %s a slave", p);
+        else if (umount2(p, MNT_DETACH) < 0 && errno != ENOENT && errno != EINVAL) {
+            if (mount("tmpfs", p, "tmpfs", MS_RDONLY, NULL) < 0)
+                rc = nook_error_sys(err, "--no-pivot: hide the host's %s", p);
+        }
+    }
+    for (size_t i = 0; i < found.n; i++)
+        free(found.v[i]);
+    free(found.v);
+    return rc;
+}
+
 /* --no-pivot (e.g. a root on a ramfs, where pivot_root fails): move the root
  * over "/" and chroot into it. The old root stays reachable to a process
  * that can escape a chroot, which is why it is not the default. */
+static int hide_host_kernel_fs(const char *root, struct nook_error *err);
+
 static int move_root(const char *root, struct nook_error *err)
 {
+    if (hide_host_kernel_fs(root, err) < 0)
+        return -1;
     if (chdir(root) < 0)
         return nook_error_sys(err, "chdir to root %s", root);
     if (rootfs_mount_change(root, "/", MS_MOVE) < 0)
@@ -71,9 +106,24 @@ static int move_root(const char *root, struct nook_error *err)
     return 0;
 }
 
+/* Sharing nook's mount namespace: a chroot, as runc does there (a
+ * pivot_root would change the root of every process of the namespace). */
+static int chroot_into(const char *root, struct nook_error *err)
+{
+    if (chdir(root) < 0)
+        return nook_error_sys(err, "chdir to root %s", root);
+    if (chroot(".") < 0)
+        return nook_error_sys(err, "chroot to %s", root);
+    if (chdir("/") < 0)
+        return nook_error_sys(err, "chdir to /");
+    return 0;
+}
+
 int rootfs_pivot(const struct spec *spec, const struct rootfs_plan *plan,
                  const struct rootfs_opts *o, struct nook_error *err)
 {
+    if (o->shared_mntns)
+        return chroot_into(plan->mountpoint, err);
     NOOK_TRACE("%s into %s", o->no_pivot ? "move root (--no-pivot)" : "pivot_root", plan->mountpoint);
     if ((o->no_pivot ? move_root : pivot_into)(plan->mountpoint, err) < 0)
         return -1;

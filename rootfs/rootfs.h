@@ -55,10 +55,20 @@ struct rootfs_cgroup_dir {
 struct rootfs_opts {
     bool userns;    /* in a new user namespace: bind-mount devices, no mknod */
     bool no_pivot;  /* --no-pivot: MS_MOVE + chroot instead of pivot_root */
+    bool shared_mntns; /* no mount namespace in linux.namespaces: the
+                          container shares nook's (runtime-spec: inherited),
+                          so nothing is mounted (it would be the host's and
+                          outlive the container) and the root is a chroot */
     /* v1/hybrid host: a "cgroup" mount is a tmpfs with a bind of each of
      * these (as runc shows v1 cgroups); none: the cgroup2 hierarchy. */
     const struct rootfs_cgroup_dir *cgroups;
     size_t n_cgroups;
+    /* When set (root nook, new user namespace): a bind source of mounts[i]
+     * the container's root may not reach is opened by nook on the host side
+     * as a detached tree (open_tree) for the mount to attach, as runc does
+     * with its mount fds. */
+    int (*open_source)(void *arg, size_t i, int *tree, struct nook_error *err);
+    void *open_source_arg;
 };
 
 /* In the child, in its new mount namespace: make / a recursive slave (as
@@ -68,6 +78,11 @@ struct rootfs_opts {
  * links, linux.devices). Ends with the cwd unchanged. */
 int rootfs_mount(const struct spec *spec, const struct rootfs_plan *plan,
                  const struct rootfs_opts *o, struct nook_error *err);
+
+/* What needs a mount namespace of the container's own (masked and read-only
+ * paths, root.readonly, rootfsPropagation, an overlay root); an error naming
+ * the field when the spec has none. Config mounts are not made then. */
+int rootfs_validate_shared_mntns(const struct spec *spec, struct nook_error *err);
 
 /* In the child, after createContainer hooks: pivot_root (or move+chroot),
  * detach the old root, apply maskedPaths and readonlyPaths, make the root

@@ -17,7 +17,7 @@ const struct command commands[] = {
     {"kill", cmd_kill, "kill [--all] ID [SIGNAL]", "send a signal to a container's init (or all its processes)"},
     {"delete", cmd_delete, "delete [--force] ID", "delete a container"},
     {"list", cmd_list, "list [--quiet] [--format table|json]", "list containers"},
-    {"exec", cmd_exec, "exec [-t] [-d] [--console-socket P] [--cwd D] [-e K=V]... [-u UID[:GID]] [--process FILE] [--pid-file F] [--preserve-fds N] ID [CMD ARG...]", "run a process in a container"},
+    {"exec", cmd_exec, "exec [-t] [-d] [--console-socket P] [--cwd D] [-e K=V]... [-u UID[:GID]] [-g GID]... [--cap CAP]... [--no-new-privs] [--apparmor P] [--process-label L] [--cgroup PATH] [--ignore-paused] [--process FILE] [--pid-file F] [--preserve-fds N] ID [CMD ARG...]", "run a process in a container"},
     {"ps", cmd_ps, "ps [--format table|json] ID", "list a container's processes"},
     {"pause", cmd_pause, "pause ID", "freeze every process of a container"},
     {"resume", cmd_resume, "resume ID", "thaw a paused container"},
@@ -31,11 +31,17 @@ const struct command commands[] = {
 
 const size_t n_commands = sizeof commands / sizeof commands[0];
 
+/* The layout of runc's help (urfave/cli): NAME, USAGE, COMMANDS, so tools
+ * and people that read runc's find their way. */
 void print_usage(FILE *f)
 {
-    fprintf(f, "usage: nook [--root DIR] [--log FILE] [--log-format text|json] [--debug] COMMAND [OPTIONS] ...\n\ncommands:\n");
+    fprintf(f, "NAME:\n   nook - Open Container Initiative runtime\n\n"
+               "USAGE:\n   nook [global options] command [command options] [arguments...]\n\n"
+               "COMMANDS:\n");
     for (size_t i = 0; i < n_commands; i++)
-        fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
+        fprintf(f, "   %-9s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\nGLOBAL OPTIONS:\n   --root DIR, --log FILE, --log-format text|json, --debug, "
+               "--version, --help\n");
     char *oom = runtime_oom_support_summary();
     fprintf(f, "\nOOM freeze (nook oom --help) on this host: %s\n", oom);
     free(oom);
@@ -57,7 +63,8 @@ int command_help(const char *cmd)
 {
     for (size_t i = 0; i < n_commands; i++)
         if (!strcmp(commands[i].name, cmd))
-            printf("usage: nook %s\n\n%s\n", commands[i].usage, commands[i].summary);
+            printf("NAME:\n   nook %s - %s\n\nUSAGE:\n   nook %s\n", commands[i].name,
+                   commands[i].summary, commands[i].usage);
     return 0;
 }
 

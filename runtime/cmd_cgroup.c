@@ -161,8 +161,11 @@ int cmd_ps(struct nook_globals *g, int argc, char **argv, struct nook_error *err
         return usage_error("ps", "ps: ps options do not go with --format json", NULL);
     struct container c;
     struct nook_cgroup cg;
-    unsigned live = 1u << NOOK_STATUS_CREATED | 1u << NOOK_STATUS_RUNNING | 1u << NOOK_STATUS_PAUSED;
-    if (load_with_cgroup(g, id, live, "ps", &c, &cg, err) < 0)
+    /* A stopped container's cgroup is there until delete, and empty: runc
+     * lists no processes and exits 0. */
+    unsigned any = 1u << NOOK_STATUS_CREATED | 1u << NOOK_STATUS_RUNNING |
+                   1u << NOOK_STATUS_PAUSED | 1u << NOOK_STATUS_STOPPED;
+    if (load_with_cgroup(g, id, any, "ps", &c, &cg, err) < 0)
         return 1;
     pid_t *pids;
     size_t n;

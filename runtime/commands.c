@@ -176,8 +176,9 @@ static int parse_signal(const char *s)
 {
     char *end;
     long n = strtol(s, &end, 10);
+    /* 0: only whether the process is there (kill(2)), which runc allows. */
     if (*s && !*end)
-        return n > 0 && n < NSIG ? (int)n : -1;
+        return n >= 0 && n < NSIG ? (int)n : -1;
     char up[32];
     size_t i;
     for (i = 0; s[i] && i < sizeof up - 1; i++)
@@ -266,6 +267,12 @@ static void print_table(const struct nook_state *v, size_t n)
     }
 }
 
+/* runc lists by id. */
+static int state_id_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct nook_state *)a)->id, ((const struct nook_state *)b)->id);
+}
+
 int cmd_list(struct nook_globals *g, int argc, char **argv, struct nook_error *err)
 {
     static const struct option opts[] = {{"quiet", no_argument, NULL, 'q'},
@@ -290,6 +297,7 @@ int cmd_list(struct nook_globals *g, int argc, char **argv, struct nook_error *e
     size_t n;
     if (runtime_list(g, &v, &n, err) < 0)
         return 1;
+    qsort(v, n, sizeof *v, state_id_cmp);
     if (quiet) {
         for (size_t i = 0; i < n; i++)
             printf("%s\n", v[i].id);

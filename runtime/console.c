@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 /* ---- fd passing ------------------------------------------------------- */
@@ -122,6 +123,11 @@ int fd_recv(int sock, int *fd, void *data, size_t len, struct nook_error *err)
     return 0;
 }
 
+/* How long a --console-socket that is missing or not listening yet is
+ * retried, and how often. */
+#define CONSOLE_SOCKET_WAIT_MS 1000
+#define CONSOLE_SOCKET_STEP_MS 10
+
 int console_socket_connect(const char *path, int *sock, struct nook_error *err)
 {
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
@@ -132,7 +138,16 @@ int console_socket_connect(const char *path, int *sock, struct nook_error *err)
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return nook_error_sys(err, "connect to console socket %s: socket", path);
-    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+    int r;
+    for (int waited = 0;; waited += CONSOLE_SOCKET_STEP_MS) {
+        r = connect(fd, (struct sockaddr *)&sa, sizeof sa);
+        if (r == 0 || (errno != ENOENT && errno != ECONNREFUSED && errno != EINTR) ||
+            waited >= CONSOLE_SOCKET_WAIT_MS)
+            break;
+        struct timespec step = {0, CONSOLE_SOCKET_STEP_MS * 1000000L};
+        nanosleep(&step, NULL);
+    }
+    if (r < 0) {
         nook_error_sys(err, "connect to console socket %s", path);
         close(fd);
         return -1;
@@ -253,6 +268,14 @@ int console_setup(const struct spec_process *p, int *master, struct nook_error *
     int s = open_slave(m, slave_path, err);
     if (s < 0)
         goto fail_master;
+    /* The process's own terminal, as runc: its user owns the slave (the
+     * group stays devpts' gid= option, "tty"), so it may chmod it, and mesg
+     * and write work. EINVAL: the uid has no mapping in the user
+     * namespace; the pty then stays root's. */
+    if (fchown(s, p->user.uid, (gid_t)-1) < 0 && errno != EINVAL) {
+        nook_error_sys(err, "chown pty %s to uid %u", slave_path, (unsigned)p->user.uid);
+        goto fail_slave;
+    }
     if (p->has_console_size) {
         struct winsize ws = {.ws_row = (unsigned short)p->console_height,
                              .ws_col = (unsigned short)p->console_width};
@@ -404,6 +427,36 @@ static enum step proxy_loop(struct proxy *px, int stop_fd, int sfd, struct nook_
             return drain_master(px, err);
         if (s != STEP_MORE)
             return s;
+    }
+}
+
+/* Quiet this long after the process is gone: the drain is over. */
+#define DRAIN_IDLE_MS 200
+
+int console_drain(int master, struct nook_error *err)
+{
+    char buf[4096];
+    for (;;) {
+        struct pollfd pfd = {.fd = master, .events = POLLIN};
+        int r = poll(&pfd, 1, DRAIN_IDLE_MS);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return nook_error_sys(err, "console: poll");
+        if (r == 0)
+            return 0;
+        ssize_t n = read(master, buf, sizeof buf);
+        if (n < 0 && (errno == EINTR || errno == EAGAIN))
+            continue;
+        /* EIO: every slave fd is closed and the buffer is empty. */
+        if (n < 0 && errno == EIO)
+            return 0;
+        if (n < 0)
+            return nook_error_sys(err, "console: read from pty");
+        if (n == 0)
+            return 0;
+        if (write_all(STDOUT_FILENO, buf, (size_t)n) < 0)
+            return nook_error_sys(err, "console: write to stdout");
     }
 }
 

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -250,6 +251,68 @@ static int reply(struct create_ctx *x, int type, pid_t pid, struct nook_error *e
     return sync_send(x->sync[0], type, pid, NULL, -1, err);
 }
 
+/* In a child forked for it: enter the init's mount namespace (still a copy
+ * of ours) with nook's credentials and take a detached copy of the bind
+ * source there: the init attaches it (move_mount) although its own root
+ * may not enter the directories on the way. Sent over sock with errno as
+ * data when it failed. */
+static _Noreturn void mount_source_helper(pid_t init, const char *src, bool recursive, int sock)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/ns/mnt", (int)init);
+    int e = 0, tree = -1;
+    int ns = open(path, O_RDONLY | O_CLOEXEC);
+    if (ns < 0 || setns(ns, CLONE_NEWNS) < 0)
+        e = errno;
+    if (e == 0) {
+        tree = open_tree(AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+                                            (recursive ? AT_RECURSIVE : 0));
+        if (tree < 0)
+            e = errno;
+    }
+    struct nook_error ignored;
+    if (tree >= 0)
+        _exit(fd_send(sock, tree, &e, sizeof e, &ignored) < 0 ? 1 : 0);
+    _exit(write_all(sock, &e, sizeof e) < 0 ? 1 : 0);
+}
+
+static int open_mount_source(struct create_ctx *x, pid_t index, int *tree, struct nook_error *err)
+{
+    *tree = -1;
+    if (index < 0 || (size_t)index >= x->spec->n_mounts || !x->spec->mounts[index].bind ||
+        !x->spec->mounts[index].source)
+        return nook_error_set(err, EPROTO, "bind source of mounts[%d]: no such bind mount",
+                              (int)index);
+    const struct spec_mount *m = &x->spec->mounts[index];
+    char *src = m->source[0] == '/' ? xstrdup(m->source)
+                                    : xasprintf("%s/%s", x->plan.bundle, m->source);
+    int sp[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) {
+        free(src);
+        return nook_error_sys(err, "mounts[%d]: socketpair", (int)index);
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(sp[0]);
+        mount_source_helper(x->st.pid, src, (m->flags & MS_REC) != 0, sp[1]);
+    }
+    close(sp[1]);
+    int rc = 0, e = 0;
+    if (pid < 0)
+        rc = nook_error_sys(err, "mounts[%d]: fork", (int)index);
+    else if (fd_recv(sp[0], tree, &e, sizeof e, err) < 0) {
+        /* No fd: the helper only wrote why. */
+        rc = nook_error_set(err, e ? e : EACCES, "mounts[%d]: open bind source %s on the host "
+                            "side", (int)index, src);
+    }
+    if (pid > 0)
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+    close(sp[0]);
+    free(src);
+    return rc;
+}
+
 /* Serve the init's requests until it says it is created (or fails). */
 static int serve_child(struct create_ctx *x, struct created *out, struct nook_error *err)
 {
@@ -290,6 +353,16 @@ static int serve_child(struct create_ctx *x, struct created *out, struct nook_er
             if (reply(x, SYNC_HOOKS_DONE, 0, err) < 0)
                 return -1;
             break;
+        case SYNC_MOUNT_SOURCE: {
+            int tree;
+            if (open_mount_source(x, m.pid, &tree, err) < 0)
+                return -1;
+            r = sync_send(x->sync[0], SYNC_MOUNT_SOURCE_FD, 0, NULL, tree, err);
+            close(tree);
+            if (r < 0)
+                return -1;
+            break;
+        }
         case SYNC_MASTER:
             if (fd < 0)
                 return nook_error_set(err, EPROTO, "receive pty master: no fd");
@@ -460,8 +533,8 @@ static int check_options(const struct create_ctx *x, struct nook_error *err)
     const struct spec *s = x->spec;
     if (!s->has_process)
         return nook_error_set(err, 0, "process: required to create a container");
-    if (!spec_find_namespace(s, SPEC_NS_MOUNT))
-        return nook_error_set(err, 0, "linux.namespaces: a mount namespace is required");
+    if (rootfs_validate_shared_mntns(s, err) < 0)
+        return -1;
     if (s->process.terminal && !x->o->console_socket && (!x->o->run || x->o->detach))
         return nook_error_set(err, 0, "process.terminal: a detached container needs --console-socket");
     if (!s->process.terminal && x->o->console_socket)
@@ -593,7 +666,7 @@ int container_create(const struct nook_globals *g, struct runtime_spec *rs,
     x.spec = &rs->spec;
     x.config_json = rs->json;
     x.config_len = rs->len;
-    x.lock_fd = x.dir_fd = x.console_sock = x.notify_sock = x.own_pid_ns = x.own_time_ns = -1;
+    x.lock_fd = x.dir_fd = x.start_fd = x.console_sock = x.notify_sock = x.own_pid_ns = x.own_time_ns = -1;
     x.sync[0] = x.sync[1] = -1;
     for (int i = 0; i < SPEC_NS_TYPES; i++)
         x.joins.fd[i] = -1;

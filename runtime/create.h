@@ -23,6 +23,7 @@ struct create_ctx {
     const char *bundle; /* rs->bundle, or dir for a spec built in memory */
     int lock_fd;        /* flock()ed state dir; the init closes its copy */
     int dir_fd;         /* O_PATH of the state dir: the init opens exec.fifo through it */
+    int start_fd;   /* init: exec.fifo's write end after the start byte, or -1 */
     struct rootfs_plan plan;
     bool plan_dirs;     /* rootfs_prepare_dirs() ran */
     struct nook_cgroup cg;

@@ -52,6 +52,26 @@ static void strv_replace(struct spec_strv *dst, char **src, size_t n)
     dst->n = n;
 }
 
+static void add_gids(struct spec_user *u, const gid_t *gids, size_t n)
+{
+    if (n == 0)
+        return;
+    u->additional_gids = xrealloc(u->additional_gids,
+                                  (u->n_additional_gids + n) * sizeof *u->additional_gids);
+    memcpy(u->additional_gids + u->n_additional_gids, gids, n * sizeof *gids);
+    u->n_additional_gids += n;
+}
+
+static void strv_add_unique(struct spec_strv *sv, const char *s)
+{
+    for (size_t i = 0; i < sv->n; i++)
+        if (strcmp(sv->v[i], s) == 0)
+            return;
+    sv->v = xrealloc(sv->v, (sv->n + 2) * sizeof *sv->v);
+    sv->v[sv->n++] = xstrdup(s);
+    sv->v[sv->n] = NULL;
+}
+
 /* The exec'd process: --process FILE as it is, or the container's process
  * with the command line's changes, as runc does. */
 static int build_process(const struct exec_opts *o, struct spec *spec, struct nook_error *err)
@@ -84,6 +104,24 @@ static int build_process(const struct exec_opts *o, struct spec *spec, struct no
     }
     if (o->user && parse_user(o->user, &p->user, err) < 0)
         return -1;
+    add_gids(&p->user, o->gids, o->n_gids);
+    struct spec_strv *sets[] = {&p->capabilities.bounding, &p->capabilities.effective,
+                                &p->capabilities.inheritable, &p->capabilities.permitted};
+    for (size_t i = 0; i < o->caps.n; i++) {
+        p->has_capabilities = true;
+        for (size_t k = 0; k < sizeof sets / sizeof sets[0]; k++)
+            strv_add_unique(sets[k], o->caps.v[i]);
+    }
+    if (o->no_new_privs)
+        p->no_new_privileges = true;
+    if (o->apparmor) {
+        free(p->apparmor_profile);
+        p->apparmor_profile = xstrdup(o->apparmor);
+    }
+    if (o->process_label) {
+        free(p->selinux_label);
+        p->selinux_label = xstrdup(o->process_label);
+    }
     if (p->terminal && !o->console_socket && o->detach)
         return nook_error_set(err, 0, "exec: a detached process with a terminal needs --console-socket");
     return 0;
@@ -95,6 +133,8 @@ struct exec_ctx {
     struct spec *spec;
     struct container *c;
     int nsfd[SPEC_NS_TYPES]; /* the init's namespaces to join, or -1 */
+    int root_fd; /* the init's root when it shares nook's mount namespace
+                    (a chroot, see rootfs_pivot), or -1 */
     int sync[2];
     int console_sock;
     int notify_sock; /* connected seccomp agent, or -1 */
@@ -122,6 +162,13 @@ static int open_init_namespaces(struct exec_ctx *x, struct nook_error *err)
         snprintf(path, sizeof path, "/proc/%d/ns/%s", (int)x->c->st.pid, files[t]);
         x->nsfd[t] = open(path, O_RDONLY | O_CLOEXEC);
         if (x->nsfd[t] < 0)
+            return nook_error_sys(err, "exec: open %s", path);
+    }
+    if (x->nsfd[SPEC_NS_MOUNT] < 0) {
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%d/root", (int)x->c->st.pid);
+        x->root_fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (x->root_fd < 0)
             return nook_error_sys(err, "exec: open %s", path);
     }
     /* The pid is verified only now that its namespaces are held open. */
@@ -208,6 +255,18 @@ static int join_namespaces(struct exec_ctx *x, struct nook_error *err)
     return 0;
 }
 
+/* The init's chroot, for a container without a mount namespace. */
+static int enter_root(struct exec_ctx *x, struct nook_error *err)
+{
+    if (x->root_fd < 0)
+        return 0;
+    if (fchdir(x->root_fd) < 0 || chroot(".") < 0)
+        return nook_error_sys(err, "exec: enter the container's root");
+    close(x->root_fd);
+    x->root_fd = -1;
+    return 0;
+}
+
 static _Noreturn void exec_child(struct exec_ctx *x)
 {
     struct nook_error err;
@@ -215,7 +274,8 @@ static _Noreturn void exec_child(struct exec_ctx *x)
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
-    close(x->c->lock_fd);
+    if (x->c->lock_fd >= 0)
+        close(x->c->lock_fd);
     /* The cgroup directories are the host's: no fd of them may reach the
      * container (a cwd of "/proc/self/fd/N", CVE-2024-21626). */
     if (x->have_cg)
@@ -237,7 +297,8 @@ static _Noreturn void exec_child(struct exec_ctx *x)
         nook_error_sys(&err, "exec: make the process non-dumpable");
         child_fail(x, &err);
     }
-    if ((x->user_first && join_user_then_fork(x, &err) < 0) || join_namespaces(x, &err) < 0)
+    if ((x->user_first && join_user_then_fork(x, &err) < 0) || join_namespaces(x, &err) < 0 ||
+        enter_root(x, &err) < 0)
         child_fail(x, &err);
     if (p->terminal) {
         if (setsid() < 0 && errno != EPERM) {
@@ -288,7 +349,91 @@ static int wait_process(pid_t pid, int master, const sigset_t *set, struct nook_
             kill(pid, (int)si.ssi_signo);
     }
     close(sfd);
+    if (master >= 0 && console_drain(master, err) < 0)
+        return -1;
     return exit_status_of(ws);
+}
+
+/* Does the hierarchy named key ("unified", "cpu,cpuacct") carry one of the
+ * comma-separated controllers in want? */
+static bool hierarchy_has(const char *key, const char *want, size_t want_len)
+{
+    for (const char *w = want; w < want + want_len;) {
+        size_t n = strcspn(w, ",");
+        if (n > (size_t)(want + want_len - w))
+            n = (size_t)(want + want_len - w);
+        for (const char *k = key; *k;) {
+            size_t m = strcspn(k, ",");
+            if (m == n && strncmp(k, w, n) == 0)
+                return true;
+            k += m + (k[m] == ',');
+        }
+        w += n + 1;
+    }
+    return false;
+}
+
+static int check_sub_cgroup(const char *arg, const char *path, struct nook_error *err)
+{
+    struct stat st;
+    int e = stat(path, &st) < 0 ? errno : S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+    if (e)
+        return nook_error_set(err, e, "exec: --cgroup %s: no cgroup %s", arg, path);
+    return 0;
+}
+
+/* --cgroup SUB, or runc's "CONTROLLER[,CONTROLLER]:SUB" (those hierarchies
+ * only): the state with SUB appended to the container's cgroup in each
+ * hierarchy it applies to. SUB must exist and stay below the container's
+ * cgroup. Fills *sub (caller frees with free_sub_state). */
+static int exec_cgroup_state(const struct nook_state *st, const char *arg, struct nook_state *sub,
+                             struct nook_error *err)
+{
+    *sub = *st;
+    sub->cgroup_paths.v = NULL;
+    sub->cgroup_paths.n = 0;
+    sub->cgroup_path = NULL;
+    const char *colon = strchr(arg, ':');
+    const char *rel = colon ? colon + 1 : arg;
+    while (*rel == '/')
+        rel++;
+    for (const char *p = rel; *p;) {
+        size_t n = strcspn(p, "/");
+        if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+            return nook_error_set(err, 0, "exec: --cgroup %s: must name a cgroup below the "
+                                  "container's", arg);
+        p += n;
+        while (*p == '/')
+            p++;
+    }
+    bool unified_wanted = !colon || hierarchy_has("unified", arg, (size_t)(colon - arg));
+    sub->cgroup_path = *rel && unified_wanted ? xasprintf("%s/%s", st->cgroup_path, rel)
+                                              : xstrdup(st->cgroup_path);
+    sub->cgroup_paths.v = xcalloc(st->cgroup_paths.n + 1, sizeof *sub->cgroup_paths.v);
+    for (size_t i = 0; i < st->cgroup_paths.n; i++) {
+        const struct spec_kv *kv = &st->cgroup_paths.v[i];
+        bool applies = *rel && (!colon || hierarchy_has(kv->key, arg, (size_t)(colon - arg)) ||
+                                (strcmp(kv->key, "unified") == 0 && unified_wanted));
+        sub->cgroup_paths.v[i].key = xstrdup(kv->key);
+        sub->cgroup_paths.v[i].value = applies ? xasprintf("%s/%s", kv->value, rel)
+                                               : xstrdup(kv->value);
+        sub->cgroup_paths.n++;
+        if (applies && check_sub_cgroup(arg, sub->cgroup_paths.v[i].value, err) < 0)
+            return -1;
+    }
+    if (st->cgroup_paths.n == 0 && *rel)
+        return check_sub_cgroup(arg, sub->cgroup_path, err);
+    return 0;
+}
+
+static void free_sub_state(struct nook_state *sub)
+{
+    free(sub->cgroup_path);
+    for (size_t i = 0; i < sub->cgroup_paths.n; i++) {
+        free(sub->cgroup_paths.v[i].key);
+        free(sub->cgroup_paths.v[i].value);
+    }
+    free(sub->cgroup_paths.v);
 }
 
 static int run_exec(struct exec_ctx *x, const sigset_t *set, struct nook_error *err)
@@ -314,9 +459,27 @@ static int run_exec(struct exec_ctx *x, const sigset_t *set, struct nook_error *
     } else if (open_own_namespaces(x, err) < 0 || enter_pid_and_time_for_children(x, err) < 0) {
         return -1;
     }
-    if (x->c->st.cgroup_path && cgroup_open(&x->c->st, &x->cg, err) < 0)
+    if (x->o->cgroup && !x->c->st.cgroup_path)
+        return nook_error_set(err, 0, "exec: --cgroup: the container has no cgroup");
+    if (x->o->cgroup) {
+        struct nook_state sub;
+        int r = exec_cgroup_state(&x->c->st, x->o->cgroup, &sub, err);
+        if (r == 0)
+            r = cgroup_open(&sub, &x->cg, err);
+        free_sub_state(&sub);
+        if (r < 0)
+            return -1;
+    } else if (x->c->st.cgroup_path && cgroup_open(&x->c->st, &x->cg, err) < 0) {
         return -1;
+    }
     x->have_cg = x->c->st.cgroup_path != NULL;
+    /* --ignore-paused: the process is frozen with the rest as soon as it is
+     * in the cgroup, and `resume` needs the lock to thaw it; a copy of the
+     * lock in the frozen child would keep it held. */
+    if (x->c->st.status == NOOK_STATUS_PAUSED) {
+        close(x->c->lock_fd);
+        x->c->lock_fd = -1;
+    }
     bool in_cgroup = false;
     pid_t pid = process_clone(0, x->have_cg ? cgroup_clone_fd(&x->cg) : -1, &in_cgroup);
     if (pid < 0)
@@ -372,7 +535,8 @@ static int run_exec(struct exec_ctx *x, const sigset_t *set, struct nook_error *
             return nook_error_wrap(err, "write --pid-file");
     }
     /* The container lock is not held while the process runs. */
-    close(x->c->lock_fd);
+    if (x->c->lock_fd >= 0)
+        close(x->c->lock_fd);
     x->c->lock_fd = -1;
     if (x->o->detach) {
         if (master >= 0)
@@ -398,14 +562,18 @@ int runtime_exec(const struct nook_globals *g, const struct exec_opts *o, struct
     int r = -1;
     if (container_load(g, o->id, &c, err) < 0)
         goto out_mask;
-    if (c.st.status != NOOK_STATUS_RUNNING && c.st.status != NOOK_STATUS_CREATED) {
-        nook_error_set(err, 0, "exec: container is %s", nook_status_names[c.st.status]);
+    if (c.st.status != NOOK_STATUS_RUNNING && c.st.status != NOOK_STATUS_CREATED &&
+        !(c.st.status == NOOK_STATUS_PAUSED && o->ignore_paused)) {
+        if (c.st.status == NOOK_STATUS_PAUSED) /* runc's words */
+            nook_error_set(err, 0, "exec: cannot exec in a paused container (use --ignore-paused)");
+        else
+            nook_error_set(err, 0, "exec: container is %s", nook_status_names[c.st.status]);
         goto out;
     }
     if (container_load_spec(&c, &spec, err) < 0)
         goto out;
     struct exec_ctx x = {.g = g, .o = o, .spec = &spec, .c = &c, .sync = {-1, -1}, .console_sock = -1,
-                          .notify_sock = -1, .own_pid_ns = -1, .own_time_ns = -1};
+                          .notify_sock = -1, .own_pid_ns = -1, .own_time_ns = -1, .root_fd = -1};
     for (int t = 0; t < SPEC_NS_TYPES; t++)
         x.nsfd[t] = -1;
     if (build_process(o, &spec, err) == 0) {
@@ -431,6 +599,8 @@ int runtime_exec(const struct nook_globals *g, const struct exec_opts *o, struct
         close(x.own_pid_ns);
     if (x.own_time_ns >= 0)
         close(x.own_time_ns);
+    if (x.root_fd >= 0)
+        close(x.root_fd);
     spec_free(&spec);
 out:
     container_release(&c);

@@ -74,8 +74,12 @@ hook_child(const struct spec_hook *h, const char *bundle, int stdin_fd, int errf
  * a runner killed with SIGKILL. It exits as the hook did. */
 static void __attribute__((noreturn))
 hook_keeper(const struct spec_hook *h, const char *bundle, const int in[2], const int ex[2],
-            pid_t runner)
+            pid_t runner, char *what)
 {
+    /* The runner's message text is of no use here; freed, so this fork,
+     * which ends in _exit rather than execve, holds nothing it cannot
+     * reach (valgrind counts it lost otherwise). */
+    free(what);
     /* Only the hook's ends: the runner's would keep the hook from ever
      * seeing EOF on its stdin. */
     close(in[1]);
@@ -312,7 +316,9 @@ static enum hook_wait feed_and_wait_nosigpipe(struct child_watch *w, int *status
 static int hook_run_one(const char *kind, const struct spec_hook *h, const char *bundle, const char *json,
                         struct nook_error *err)
 {
-    char *what = xasprintf("%s hook %s", kind, h->path);
+    /* runc's wording ("error running hook"), which scripts and runc's tests
+     * look for. */
+    char *what = xasprintf("error running hook: %s hook %s", kind, h->path);
     int in[2], ex[2];
     int rc = -1;
     if (pipe2(in, O_CLOEXEC) < 0) {
@@ -336,7 +342,7 @@ static int hook_run_one(const char *kind, const struct spec_hook *h, const char 
         goto out_what;
     }
     if (pid == 0)
-        hook_keeper(h, bundle, in, ex, self);
+        hook_keeper(h, bundle, in, ex, self, what);
     if (nook_trace_sink_fn) {
         char args[1024];
         NOOK_TRACE("%s: run (pid %d) with args [%s], %zu env, timeout %ds", what, (int)pid,
@@ -408,10 +414,13 @@ int hooks_run(const struct spec *spec, enum spec_hook_kind kind, const struct no
     /* runtime.md: a failing poststart or poststop hook is a warning and the
      * remaining hooks still run; any other failure stops the list. */
     bool keep_going = kind == SPEC_HOOK_POSTSTART || kind == SPEC_HOOK_POSTSTOP;
+    /* As runc: createContainer hooks run in the container's root (the init
+     * is there, before pivot_root); the others in the bundle. */
+    const char *cwd = kind == SPEC_HOOK_CREATE_CONTAINER ? NULL : st->bundle;
     int rc = 0;
     for (size_t i = 0; i < list->n && (rc == 0 || keep_going); i++) {
         struct nook_error one;
-        if (hook_run_one(hook_kind_names[kind], &list->v[i], st->bundle, json, &one) < 0 &&
+        if (hook_run_one(hook_kind_names[kind], &list->v[i], cwd, json, &one) < 0 &&
             rc == 0) {
             *err = one;
             rc = -1;

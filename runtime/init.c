@@ -25,8 +25,18 @@
 static _Noreturn void fail(struct create_ctx *x, struct nook_error *err)
 {
     struct nook_error ignored;
-    if (sync_send(x->sync[1], SYNC_ERROR, 0, err, -1, &ignored) < 0)
+    /* After the start byte `nook start` reads exec.fifo until our execve
+     * closes it: what went wrong reaches it there, and it exits 1. Only the
+     * exec itself ("exec <file>: ...", from finish.c) failing is the
+     * process's own failure, as a shell reports it: on its stderr, exit
+     * 127/126 (crun does the same; the validation suite relies on it). */
+    bool exec_failed = strncmp(err->msg, "exec ", 5) == 0;
+    if (x->start_fd >= 0 && !exec_failed) {
+        if (write_all(x->start_fd, err->msg, strlen(err->msg)) < 0)
+            dprintf(2, "nook: %s: %s\n", x->o->id, err->msg);
+    } else if (x->start_fd >= 0 || sync_send(x->sync[1], SYNC_ERROR, 0, err, -1, &ignored) < 0) {
         dprintf(2, "nook: %s: %s\n", x->o->id, err->msg);
+    }
     _exit(err->code == ENOENT ? 127 : err->code == EACCES ? 126 : 1);
 }
 
@@ -167,6 +177,28 @@ static int enter_new_time_namespace(struct create_ctx *x, struct nook_error *err
     return 0;
 }
 
+/* rootfs_opts.open_source: nook opens the bind source on the host side. */
+static int open_source_via_nook(void *arg, size_t i, int *tree, struct nook_error *err)
+{
+    struct create_ctx *x = arg;
+    struct sync_msg m;
+    *tree = -1;
+    if (sync_send(x->sync[1], SYNC_MOUNT_SOURCE, (pid_t)i, NULL, -1, err) < 0)
+        return -1;
+    int r = sync_recv(x->sync[1], &m, NULL, tree, err);
+    if (r < 0)
+        return -1;
+    if (r == 1)
+        return nook_error_set(err, 0, "nook went away during setup");
+    if (m.type != SYNC_MOUNT_SOURCE_FD || *tree < 0) {
+        if (*tree >= 0)
+            close(*tree);
+        *tree = -1;
+        return nook_error_set(err, EPROTO, "unexpected message %d from nook", m.type);
+    }
+    return 0;
+}
+
 static int run_create_hooks(struct create_ctx *x, struct nook_error *err)
 {
     const struct spec *s = x->spec;
@@ -174,6 +206,11 @@ static int run_create_hooks(struct create_ctx *x, struct nook_error *err)
         if (ask(x, SYNC_HOOKS, SYNC_HOOKS_DONE, NULL, err) < 0)
             return -1;
     }
+    if (s->hooks[SPEC_HOOK_CREATE_CONTAINER].n == 0)
+        return 0;
+    /* They run where the init is: in the root, as runc's do. */
+    if (chdir(x->plan.mountpoint) < 0)
+        return nook_error_sys(err, "chdir to root %s", x->plan.mountpoint);
     return hooks_run(s, SPEC_HOOK_CREATE_CONTAINER, &x->st, err);
 }
 
@@ -210,6 +247,8 @@ static int wait_for_start(struct create_ctx *x, struct nook_error *err)
         close(fd);
         return nook_error_set(err, e, "write exec.fifo");
     }
+    /* Kept (close-on-exec) for an error after the start; see fail(). */
+    x->start_fd = fd;
     /* The state dir is on the host: nothing of it may reach the container. */
     close(x->dir_fd);
     x->dir_fd = -1;
@@ -281,6 +320,36 @@ static int make_cwd(const struct spec_process *p, struct nook_error *err)
     return rc;
 }
 
+/* As runc: a command that is not in $PATH is an error of create, not one the
+ * container's stderr shows after start. Looked up as the exec will
+ * (process.cwd, the process's PATH); the exec looks it up again, as late as
+ * possible. A path given as such ("/bin/x", "./x") is left to the exec: an
+ * image may well put it in place in a createContainer or startContainer
+ * hook, and the validation suite creates such containers; its failure then
+ * reaches `nook start` (fail()). */
+static int check_executable(const struct spec_process *p, struct nook_error *err)
+{
+    if (p->args.n == 0 || strchr(p->args.v[0], '/'))
+        return 0;
+    if (chdir(p->cwd) < 0)
+        return nook_error_sys(err, "chdir to process.cwd %s", p->cwd);
+    char **env = process_build_env(p, 0);
+    char *file = process_find_exec(p, env, err);
+    process_env_free(env);
+    int rc = file ? 0 : -1;
+    struct stat st;
+    if (file && (stat(file, &st) < 0 || !S_ISREG(st.st_mode) || !(st.st_mode & 0111))) {
+        int e = errno;
+        if (rc == 0 && stat(file, &st) == 0)
+            e = S_ISREG(st.st_mode) ? EACCES : EISDIR;
+        rc = nook_error_set(err, e, "exec \"%s\"", file);
+    }
+    free(file);
+    if (chdir("/") < 0 && rc == 0)
+        rc = nook_error_sys(err, "chdir to /");
+    return rc;
+}
+
 static int set_personality(const struct spec *s, struct nook_error *err)
 {
     if (s->has_personality && personality(s->personality) < 0)
@@ -338,15 +407,21 @@ _Noreturn void init_main(struct create_ctx *x)
     }
 
     struct rootfs_opts ro = {.userns = x->new_userns || x->joined_userns,
-                             .no_pivot = x->o->no_pivot};
+                             .no_pivot = x->o->no_pivot,
+                             .shared_mntns = !spec_find_namespace(x->spec, SPEC_NS_MOUNT)};
     struct rootfs_cgroup_dir cgdirs[32];
     ro.n_cgroups = cgroup_dirs_for_mount(x, cgdirs, sizeof cgdirs / sizeof cgdirs[0]);
     ro.cgroups = cgdirs;
+    if (x->new_userns) {
+        ro.open_source = open_source_via_nook;
+        ro.open_source_arg = x;
+    }
     if (ns_set_hostname(x->spec, &err) < 0 || ns_loopback_up(x->spec, &err) < 0 ||
         rootfs_mount(x->spec, &x->plan, &ro, &err) < 0 ||
         run_create_hooks(x, &err) < 0 || rootfs_pivot(x->spec, &x->plan, &ro, &err) < 0 || make_cwd(&x->spec->process, &err) < 0 ||
         ns_apply_sysctl(x->spec, &err) < 0 || set_personality(x->spec, &err) < 0 ||
-        process_set_rlimits(&x->spec->process, &err) < 0 || setup_console(x, &err) < 0)
+        process_set_rlimits(&x->spec->process, &err) < 0 || setup_console(x, &err) < 0 ||
+        check_executable(&x->spec->process, &err) < 0)
         fail(x, &err);
 
     x->st.status = NOOK_STATUS_CREATED;

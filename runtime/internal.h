@@ -115,6 +115,8 @@ enum sync_type {
     SYNC_MASTER,        /* child -> parent: pty master attached (SCM_RIGHTS) */
     SYNC_CREATED,       /* child -> parent: ready to wait on exec.fifo */
     SYNC_COMMITTED,     /* parent -> child: state.json names you: outlive nook */
+    SYNC_MOUNT_SOURCE,  /* child -> parent: open the bind source of mounts[pid] for me */
+    SYNC_MOUNT_SOURCE_FD, /* parent -> child: its detached tree (SCM_RIGHTS) */
     SYNC_ERROR,         /* either way: err holds why; the sender gives up */
 };
 
@@ -153,7 +155,9 @@ extern const char *const hook_kind_names[SPEC_HOOK_KINDS];
  * socket. */
 int fd_send(int sock, int fd, const void *data, size_t len, struct nook_error *err);
 int fd_recv(int sock, int *fd, void *data, size_t len, struct nook_error *err);
-/* Parent: connect to --console-socket PATH; the fd is handed to the child. */
+/* Parent: connect to --console-socket PATH; the fd is handed to the child.
+ * A socket that is not there yet (its listener is still starting, as
+ * runc's recvtty in scripts) is retried for a moment. */
 int console_socket_connect(const char *path, int *sock, struct nook_error *err);
 /* Child, after pivot_root with the container's /dev/pts mounted: open a pty
  * from /dev/ptmx, make the slave its controlling terminal and stdin/out/err,
@@ -170,6 +174,11 @@ int console_hand_over(const struct spec_process *p, int console_sock, int sync_f
  * readable; our stdin is put in raw mode while it is a tty (restored on
  * return), and window size changes (SIGWINCH) are forwarded. */
 int console_proxy(int master, int stop_fd, struct nook_error *err);
+/* Once the process is gone: what it wrote last may still be on its way
+ * through the tty layer, so copy master to our stdout until the master
+ * reports that no slave is open any more (EIO), or nothing came for a while
+ * (a process outside the pid namespace may hold the slave). */
+int console_drain(int master, struct nook_error *err);
 
 /* ---- the end of a container process's setup (runtime/finish.c) ---- */
 

@@ -21,9 +21,13 @@ static int pidfd_open_pid(pid_t pid)
 }
 
 /* After the byte: the init holds its end open until its execve (or death)
- * closes it, so EOF means the process has been started. */
+ * closes it, so EOF means the process has been started, unless the init
+ * wrote what failed first (runtime/init.c fail()): then start fails with
+ * that. */
 static int wait_for_exec(int fifo, struct nook_error *err)
 {
+    char msg[NOOK_ERRMSG_MAX];
+    size_t len = 0;
     for (;;) {
         struct pollfd p = {.fd = fifo, .events = POLLIN};
         if (poll(&p, 1, -1) < 0) {
@@ -31,13 +35,21 @@ static int wait_for_exec(int fifo, struct nook_error *err)
                 continue;
             return nook_error_sys(err, "wait for the container process to start");
         }
-        char b;
-        ssize_t n = read(fifo, &b, 1);
+        ssize_t n = read(fifo, msg + len, sizeof msg - 1 - len);
         if (n == 0)
-            return 0;
-        if (n < 0 && errno != EAGAIN && errno != EINTR)
+            break;
+        if (n > 0) {
+            len += (size_t)n;
+            if (len == sizeof msg - 1)
+                break; /* as much as an error holds */
+        } else if (errno != EAGAIN && errno != EINTR) {
             return nook_error_sys(err, "read exec.fifo");
+        }
     }
+    if (len == 0)
+        return 0;
+    msg[len] = '\0';
+    return nook_error_set(err, 0, "%s", msg);
 }
 
 /* Open exec.fifo for reading (non-blocking: the init may already be gone),

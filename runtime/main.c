@@ -2,6 +2,8 @@
  * prints an error (`nook: <id>: <msg>`) and picks the exit status. */
 #include "commands.h"
 
+#include "../security/security.h"
+
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,7 +72,9 @@ int main(int argc, char **argv)
         /* runc's; accepted for compatibility (nook always uses cgroupfs). */
         case OPT_SYSTEMD: case OPT_CRIU: case OPT_ROOTLESS: break;
         case 'v':
-            printf("nook version %s\nspec: 1.2.0\n", NOOK_VERSION);
+            /* runc's layout: tools parse the first line and "spec:". */
+            printf("nook version %s\ncommit: %s\nspec: 1.2.0\nlibseccomp: %s\n", NOOK_VERSION,
+                   NOOK_COMMIT, security_libseccomp_version());
             return 0;
         case 'h':
             print_usage(stdout);
@@ -95,7 +99,7 @@ int main(int argc, char **argv)
         char **sub_argv = argv + optind;
         optind = 1; /* restart getopt for the command's own options */
         int status = commands[i].fn(&g, sub_argc, sub_argv, &err);
-        if (status == 1 && err.msg[0]) {
+        if (status != 0 && err.msg[0]) {
             if (nook_current_id)
                 fprintf(stderr, "nook: %s: %s\n", nook_current_id, err.msg);
             else
@@ -104,5 +108,9 @@ int main(int argc, char **argv)
         }
         return status;
     }
+    /* As runc: "nook foo -h" asks for help on a topic there is none of. */
+    for (int i = optind + 1; i < argc; i++)
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+            return usage_error(NULL, "No help topic for '%s'", name);
     return usage_error(NULL, "unknown command \"%s\"", name);
 }

@@ -134,6 +134,8 @@ static int wait_foreground(const struct created *cr, const struct create_opts *o
     if (d.armed)
         timer_delete(d.timer);
     close(sfd);
+    if (r == 0 && cr->master >= 0)
+        r = console_drain(cr->master, err);
     if (r < 0)
         return -1;
     if (cr->master >= 0)

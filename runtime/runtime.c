@@ -158,7 +158,9 @@ int runtime_kill(const struct nook_globals *g, const char *id, int sig, bool all
     if (container_load(g, id, &c, err) < 0)
         return -1;
     int r = 0;
-    if (c.st.status == NOOK_STATUS_STOPPED) {
+    /* --all of a stopped container signals what is left in its cgroup
+     * (nothing, most likely), as runc does. */
+    if (c.st.status == NOOK_STATUS_STOPPED && !(all && c.st.cgroup_path)) {
         r = nook_error_set(err, 0, "kill: container is not running");
     } else if (all && c.st.cgroup_path) {
         struct nook_cgroup cg;

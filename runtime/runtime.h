@@ -100,9 +100,14 @@ struct exec_opts {
     const char *cwd;
     const char *pid_file;
     const char *user;
-    bool tty, tty_set, detach;
+    const char *cgroup;     /* --cgroup: a sub-cgroup of the container's */
+    const char *apparmor, *process_label;
+    bool tty, tty_set, detach, ignore_paused, no_new_privs;
     int preserve_fds;
     struct spec_strv env;   /* -e, appended */
+    struct spec_strv caps;  /* --cap, added to every set but ambient */
+    gid_t *gids;            /* --additional-gids, appended */
+    size_t n_gids;
     char **args;            /* CMD ARG... */
     int nargs;
 };

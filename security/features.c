@@ -4,6 +4,7 @@
 #include "internal.h"
 
 #include <seccomp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
 
@@ -101,4 +102,12 @@ void security_features_free(struct spec_features *f)
     strv_free(&f->seccomp_archs);
     strv_free(&f->seccomp_flags);
     strv_free(&f->seccomp_supported_flags);
+}
+
+const char *security_libseccomp_version(void)
+{
+    static char buf[32];
+    const struct scmp_version *v = seccomp_version();
+    snprintf(buf, sizeof buf, "%u.%u.%u", v->major, v->minor, v->micro);
+    return buf;
 }

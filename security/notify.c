@@ -15,17 +15,17 @@ static int connect_agent(const char *path, struct nook_error *err)
 {
     struct sockaddr_un addr = {.sun_family = AF_UNIX};
     if (strlen(path) >= sizeof addr.sun_path)
-        return nook_error_set(err, ENAMETOOLONG, "connect to seccomp agent %s", path);
+        return nook_error_set(err, ENAMETOOLONG, "failed to connect with seccomp agent %s", path);
     strcpy(addr.sun_path, path);
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
-        return nook_error_sys(err, "connect to seccomp agent %s: socket", path);
+        return nook_error_sys(err, "failed to connect with seccomp agent %s: socket", path);
     int rc;
     do
         rc = connect(fd, (struct sockaddr *)&addr, sizeof addr);
     while (rc < 0 && errno == EINTR);
     if (rc < 0) {
-        nook_error_sys(err, "connect to seccomp agent %s", path);
+        nook_error_sys(err, "failed to connect with seccomp agent %s", path);
         close(fd);
         return -1;
     }

@@ -102,4 +102,7 @@ int security_send_notify_fd(int sock, const struct spec_seccomp *s, int notify_f
 void security_fill_features(struct spec_features *f);
 void security_features_free(struct spec_features *f);
 
+/* The libseccomp version nook runs with ("2.5.4"), for `nook --version`. */
+const char *security_libseccomp_version(void);
+
 #endif

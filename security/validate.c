@@ -68,8 +68,8 @@ static int validate_notify(const struct spec_seccomp *s, const struct spec_secco
         for (size_t k = 0; never_notified[k]; k++)
             if (strcmp(sc->names.v[n], never_notified[k]) == 0)
                 return nook_error_set(err, 0, "linux.seccomp.syscalls[%zu].names[%zu]: "
-                                      "SCMP_ACT_NOTIFY cannot be used for \"%s\"", i, n,
-                                      sc->names.v[n]);
+                                      "SCMP_ACT_NOTIFY cannot be used for the %s syscall",
+                                      i, n, sc->names.v[n]);
     /* Level 6 is what runc requires too (notify together with TSYNC). */
     unsigned api = seccomp_api_get();
     if (api < 6)

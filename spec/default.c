@@ -4,6 +4,9 @@
  * (default_seccomp.c) as Docker gives its containers. */
 #include "internal.h"
 
+#include <linux/magic.h>
+#include <sys/statfs.h>
+
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -95,6 +98,15 @@ static json_t *mounts_json(bool rootless)
     return a;
 }
 
+/* As current runc's `spec`: a cgroup namespace only where /sys/fs/cgroup is
+ * cgroup2 alone (on a v1 or hybrid host runc's tests add one themselves and a
+ * second would be a duplicate). */
+static bool pure_cgroup_v2_host(void)
+{
+    struct statfs sfs;
+    return statfs("/sys/fs/cgroup", &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC;
+}
+
 static json_t *namespaces_json(bool rootless)
 {
     /* Rootless: no network namespace (nothing could configure it), and a user
@@ -102,9 +114,10 @@ static json_t *namespaces_json(bool rootless)
     const char *types[] = {"pid", "network", "ipc", "uts", "mount", "cgroup", "user"};
     json_t *a = json_array();
     for (size_t i = 0; i < COUNT(types); i++) {
-        bool want = strcmp(types[i], "network") == 0 ? !rootless
-                    : strcmp(types[i], "user") == 0  ? rootless
-                                                     : true;
+        bool want = strcmp(types[i], "network") == 0  ? !rootless
+                    : strcmp(types[i], "user") == 0   ? rootless
+                    : strcmp(types[i], "cgroup") == 0 ? pure_cgroup_v2_host()
+                                                      : true;
         if (want)
             json_array_append_new(a, json_pack("{s:s}", "type", types[i]));
     }

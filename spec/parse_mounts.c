@@ -9,7 +9,15 @@
 #define MS_NOSYMFOLLOW 256
 #endif
 
-enum opt_kind { OPT_SET, OPT_CLEAR, OPT_PROPAGATION, OPT_NOTHING };
+enum opt_kind {
+    OPT_SET,
+    OPT_CLEAR,
+    OPT_PROPAGATION,
+    OPT_REC_SET,   /* flag is a MOUNT_ATTR_* for every submount too */
+    OPT_REC_CLEAR,
+    OPT_TMPCOPYUP,
+    OPT_NOTHING,
+};
 
 static const struct mount_option {
     const char *name;
@@ -39,14 +47,28 @@ static const struct mount_option {
     {"nostrictatime", OPT_CLEAR, MS_STRICTATIME},
     {"nosuid", OPT_SET, MS_NOSUID},
     {"nosymfollow", OPT_SET, MS_NOSYMFOLLOW},
+    {"notmpcopyup", OPT_TMPCOPYUP, 1},
     {"private", OPT_PROPAGATION, MS_PRIVATE},
     {"rbind", OPT_SET, MS_BIND | MS_REC},
+    {"rdev", OPT_REC_CLEAR, MOUNT_ATTR_NODEV},
+    {"rexec", OPT_REC_CLEAR, MOUNT_ATTR_NOEXEC},
     {"relatime", OPT_SET, MS_RELATIME},
     {"remount", OPT_SET, MS_REMOUNT},
     {"ro", OPT_SET, MS_RDONLY},
+    {"rnoatime", OPT_REC_SET, MOUNT_ATTR_NOATIME},
+    {"rnodev", OPT_REC_SET, MOUNT_ATTR_NODEV},
+    {"rnodiratime", OPT_REC_SET, MOUNT_ATTR_NODIRATIME},
+    {"rnoexec", OPT_REC_SET, MOUNT_ATTR_NOEXEC},
+    {"rnosuid", OPT_REC_SET, MOUNT_ATTR_NOSUID},
+    {"rnosymfollow", OPT_REC_SET, MOUNT_ATTR_NOSYMFOLLOW},
     {"rprivate", OPT_PROPAGATION, MS_PRIVATE | MS_REC},
     {"rshared", OPT_PROPAGATION, MS_SHARED | MS_REC},
+    {"rro", OPT_REC_SET, MOUNT_ATTR_RDONLY},
+    {"rrw", OPT_REC_CLEAR, MOUNT_ATTR_RDONLY},
     {"rslave", OPT_PROPAGATION, MS_SLAVE | MS_REC},
+    {"rstrictatime", OPT_REC_SET, MOUNT_ATTR_STRICTATIME},
+    {"rsuid", OPT_REC_CLEAR, MOUNT_ATTR_NOSUID},
+    {"rsymfollow", OPT_REC_CLEAR, MOUNT_ATTR_NOSYMFOLLOW},
     {"runbindable", OPT_PROPAGATION, MS_UNBINDABLE | MS_REC},
     {"rw", OPT_CLEAR, MS_RDONLY},
     {"shared", OPT_PROPAGATION, MS_SHARED},
@@ -56,6 +78,7 @@ static const struct mount_option {
     {"suid", OPT_CLEAR, MS_NOSUID},
     {"symfollow", OPT_CLEAR, MS_NOSYMFOLLOW},
     {"sync", OPT_SET, MS_SYNCHRONOUS},
+    {"tmpcopyup", OPT_TMPCOPYUP, 0},
     {"unbindable", OPT_PROPAGATION, MS_UNBINDABLE},
 };
 
@@ -77,6 +100,29 @@ static const struct mount_option *find_option(const char *name)
     return NULL;
 }
 
+/* Options without a value that filesystems take as mount data (devpts,
+ * tmpfs, overlay, cgroup v1/v2, the common block filesystems). Any other
+ * bare word is a typo or an option nook does not implement: passed to the
+ * kernel it would fail with a bare EINVAL, or be silently ignored. */
+static const char *const data_words[] = {
+    "acl", "barrier", "blkio", "clone_children", "cpu", "cpuacct", "cpuset", "devices",
+    "discard", "favordynmods", "freezer", "hugetlb", "inode32", "inode64", "memory",
+    "memory_localevents", "memory_recursiveprot", "misc", "net_cls", "net_prio",
+    "newinstance", "noacl", "nobarrier", "nodiscard", "none", "noprefix", "noswap",
+    "nouser_xattr", "nouuid", "nsdelegate", "perf_event", "pids", "rdma", "user_xattr",
+    "userxattr", "volatile", "xattr",
+};
+
+static bool is_data_option(const char *name)
+{
+    if (strchr(name, '=') != NULL)
+        return true;
+    for (size_t i = 0; i < sizeof data_words / sizeof data_words[0]; i++)
+        if (strcmp(data_words[i], name) == 0)
+            return true;
+    return false;
+}
+
 static void append_data(char **data, const char *opt)
 {
     if (!*data) {
@@ -92,6 +138,8 @@ int spec_parse_mount_options(struct spec_mount *m, const char *json_path,
                              struct nook_error *err)
 {
     m->flags = m->clear_flags = m->propagation = 0;
+    m->rec_attr_set = m->rec_attr_clear = 0;
+    m->tmpcopyup = false;
     free(m->data);
     m->data = NULL;
     m->bind = m->type && strcmp(m->type, "bind") == 0;
@@ -109,6 +157,10 @@ int spec_parse_mount_options(struct spec_mount *m, const char *json_path,
         if (!o) {
             /* Filesystem-specific ("size=64k", "newinstance"): the kernel
              * gets them as mount data, as runc does. */
+            if (!is_data_option(name)) {
+                sp_path_idx(ep, op, i);
+                return sp_err(err, ep, "unknown mount option \"%s\"", name);
+            }
             append_data(&m->data, name);
             continue;
         }
@@ -125,6 +177,17 @@ int spec_parse_mount_options(struct spec_mount *m, const char *json_path,
             break;
         case OPT_PROPAGATION:
             m->propagation = o->flag;
+            break;
+        case OPT_REC_SET:
+            m->rec_attr_set |= (unsigned int)o->flag;
+            m->rec_attr_clear &= ~(unsigned int)o->flag;
+            break;
+        case OPT_REC_CLEAR:
+            m->rec_attr_clear |= (unsigned int)o->flag;
+            m->rec_attr_set &= ~(unsigned int)o->flag;
+            break;
+        case OPT_TMPCOPYUP:
+            m->tmpcopyup = o->flag == 0;
             break;
         case OPT_NOTHING:
             break;

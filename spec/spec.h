@@ -99,6 +99,12 @@ struct spec_mount {
     unsigned long clear_flags; /* MS_* an option explicitly clears (rw, suid, dev, exec, atime...) */
     unsigned long propagation; /* MS_SHARED/MS_SLAVE/MS_PRIVATE/MS_UNBINDABLE (| MS_REC), or 0 */
     bool bind;                 /* "bind" or "rbind" given, or type "bind" */
+    /* "rro", "rnosuid", ... (runc's recursive options): MOUNT_ATTR_* that
+     * mount_setattr(AT_RECURSIVE) sets or clears on the mount and all its
+     * submounts once it is made. */
+    unsigned int rec_attr_set, rec_attr_clear;
+    bool tmpcopyup;            /* "tmpcopyup": a tmpfs starts with a copy of
+                                  what the image has at its destination */
     char *data;                /* fs-specific options joined by ',' ("size=64k,mode=755"), or NULL */
 };
 

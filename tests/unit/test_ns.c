@@ -56,12 +56,14 @@ static void test_clone_flags(void)
 static void test_validate_uts(void)
 {
     struct spec s = {.hostname = "box"};
-    expect_invalid(&s, "hostname: needs a new uts namespace in linux.namespaces");
+    expect_invalid(&s, "hostname: needs a uts namespace in linux.namespaces");
 
-    struct spec_namespace joined[] = {{SPEC_NS_UTS, "/proc/1/ns/uts"}};
+    /* Joined by path: set in that namespace (runc), unless it is nook's own. */
+    struct spec_namespace joined[] = {{SPEC_NS_UTS, "/proc/self/ns/uts"}};
     s.namespaces = joined;
     s.n_namespaces = N(joined);
-    expect_invalid(&s, "hostname: needs a new uts namespace in linux.namespaces");
+    expect_invalid(&s, "hostname: linux.namespaces[0].path /proc/self/ns/uts is the host's uts "
+                       "namespace");
 
     struct spec_namespace fresh[] = {{SPEC_NS_MOUNT, NULL}, {SPEC_NS_UTS, NULL}};
     s.namespaces = fresh;
@@ -69,7 +71,7 @@ static void test_validate_uts(void)
     VALID(&s);
 
     struct spec d = {.domainname = "example.org"};
-    expect_invalid(&d, "domainname: needs a new uts namespace in linux.namespaces");
+    expect_invalid(&d, "domainname: needs a uts namespace in linux.namespaces");
 
     /* runc treats "" as unset. */
     struct spec e = {.hostname = ""};

@@ -275,7 +275,7 @@ static void test_hook_failures(void)
     const char *exit3[] = {"exit 3", touch, NULL};
     set_sh_hooks(&spec, SPEC_HOOK_PRESTART, exit3, 0);
     CHECK(hooks_run(&spec, SPEC_HOOK_PRESTART, &st, &err) == -1);
-    CHECK_STR(err.msg, "prestart hook /bin/sh: exited with status 3");
+    CHECK_STR(err.msg, "error running hook: prestart hook /bin/sh: exited with status 3");
     CHECK(access(marker, F_OK) < 0 && errno == ENOENT);
     clear_hooks(&spec);
 
@@ -288,7 +288,7 @@ static void test_hook_failures(void)
     const char *killed[] = {"kill -TERM $$", NULL};
     set_sh_hooks(&spec, SPEC_HOOK_POSTSTART, killed, 0);
     CHECK(hooks_run(&spec, SPEC_HOOK_POSTSTART, &st, &err) == -1);
-    CHECK_STR(err.msg, "poststart hook /bin/sh: killed by signal 15");
+    CHECK_STR(err.msg, "error running hook: poststart hook /bin/sh: killed by signal 15");
     clear_hooks(&spec);
 
     const char *sleeper[] = {"exec /usr/bin/sleep 5", NULL};
@@ -297,7 +297,7 @@ static void test_hook_failures(void)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     CHECK(hooks_run(&spec, SPEC_HOOK_CREATE_RUNTIME, &st, &err) == -1);
     double took = seconds_since(&t0);
-    CHECK_STR(err.msg, "createRuntime hook /bin/sh: timed out after 1s");
+    CHECK_STR(err.msg, "error running hook: createRuntime hook /bin/sh: timed out after 1s");
     CHECK(took >= 0.9 && took < 2.5);
     clear_hooks(&spec);
 
@@ -306,7 +306,7 @@ static void test_hook_failures(void)
     free(spec.hooks[SPEC_HOOK_POSTSTOP].v[0].path);
     spec.hooks[SPEC_HOOK_POSTSTOP].v[0].path = xasprintf("%s/no-such-hook", tmpdir);
     CHECK(hooks_run(&spec, SPEC_HOOK_POSTSTOP, &st, &err) == -1);
-    char *want = xasprintf("poststop hook %s/no-such-hook: exec: No such file or directory", tmpdir);
+    char *want = xasprintf("error running hook: poststop hook %s/no-such-hook: exec: No such file or directory", tmpdir);
     CHECK_STR(err.msg, want);
     CHECK(err.code == ENOENT);
     free(want);
@@ -341,7 +341,7 @@ static void test_hook_unread_stdin(void)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     CHECK(hooks_run(&spec, SPEC_HOOK_PRESTART, &st, &err) == -1);
     CHECK(seconds_since(&t0) < 2.5);
-    CHECK_STR(err.msg, "prestart hook /bin/sh: timed out after 1s");
+    CHECK_STR(err.msg, "error running hook: prestart hook /bin/sh: timed out after 1s");
     clear_hooks(&spec);
 
     sigset_t mask, pending;
@@ -384,7 +384,7 @@ static int hooks_without_pidfd(void *arg)
     set_sh_hooks(&spec, SPEC_HOOK_PRESTART, exit4, 0);
     sigchld_count = 0;
     REQUIRE(hooks_run(&spec, SPEC_HOOK_PRESTART, &st, &err) == -1);
-    REQUIRE(strcmp(err.msg, "prestart hook /bin/sh: exited with status 4") == 0);
+    REQUIRE(strcmp(err.msg, "error running hook: prestart hook /bin/sh: exited with status 4") == 0);
     REQUIRE(sigchld_count > 0);
     clear_hooks(&spec);
 
@@ -394,7 +394,7 @@ static int hooks_without_pidfd(void *arg)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     REQUIRE(hooks_run(&spec, SPEC_HOOK_PRESTART, &st, &err) == -1);
     REQUIRE(seconds_since(&t0) < 2.5);
-    REQUIRE(strcmp(err.msg, "prestart hook /bin/sh: timed out after 1s") == 0);
+    REQUIRE(strcmp(err.msg, "error running hook: prestart hook /bin/sh: timed out after 1s") == 0);
     clear_hooks(&spec);
 
     sigset_t mask;

@@ -196,10 +196,10 @@ static void test_seccomp_notify(void)
     /* The runtime writes and sends the fd after loading the filter. */
     sc[1].names = STRV("mkdir", "write");
     CHECK_STR(validate(&s), "linux.seccomp.syscalls[1].names[1]: SCMP_ACT_NOTIFY cannot be used "
-                            "for \"write\"");
+                            "for the write syscall");
     sc[1].names = STRV("sendmsg");
     CHECK_STR(validate(&s), "linux.seccomp.syscalls[1].names[0]: SCMP_ACT_NOTIFY cannot be used "
-                            "for \"sendmsg\"");
+                            "for the sendmsg syscall");
     /* Agents that proxy connect(2) are a real use: allowed. */
     sc[1].names = STRV("connect", "socket");
     CHECK_STR(validate(&s), ok);

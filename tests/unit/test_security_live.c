@@ -706,7 +706,7 @@ static void test_send_notify_fd_no_agent(void)
     struct nook_error err = {0};
     int sock = -1;
     CHECK(security_notify_connect(&s, &sock, &err) == -1 && sock == -1);
-    CHECK_STR(err.msg, "connect to seccomp agent /tmp/nook-test-no-such-agent.sock: No such "
+    CHECK_STR(err.msg, "failed to connect with seccomp agent /tmp/nook-test-no-such-agent.sock: No such "
                        "file or directory");
 }
 
