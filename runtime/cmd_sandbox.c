@@ -155,7 +155,7 @@ enum {
     OPT_ROOTFS = 256, OPT_OVERLAY_DIR, OPT_BIND, OPT_RO_BIND, OPT_TMPFS, OPT_CHDIR,
     OPT_HOSTNAME, OPT_CLEARENV, OPT_NET, OPT_MEMORY_SWAP, OPT_CPUS, OPT_PIDS, OPT_TIMEOUT,
     OPT_KILL_AFTER, OPT_OOM, OPT_CAP_ADD, OPT_CAP_DROP, OPT_SECCOMP, OPT_NAME, OPT_PRINT,
-    OPT_BEST_EFFORT,
+    OPT_BEST_EFFORT, OPT_AS_PID_1,
 };
 
 static const struct option sandbox_options[] = {
@@ -185,6 +185,7 @@ static const struct option sandbox_options[] = {
     {"no-tty", no_argument, NULL, 'T'},
     {"print-config", no_argument, NULL, OPT_PRINT},
     {"best-effort", no_argument, NULL, OPT_BEST_EFFORT},
+    {"as-pid-1", no_argument, NULL, OPT_AS_PID_1},
     {"help", no_argument, NULL, 'h'},
     {0, 0, 0, 0},
 };
@@ -220,6 +221,8 @@ static void sandbox_help(void)
            "other\n"
            "  --name ID             the container id (nook list/ps/kill/pause use it)\n"
            "  -t, --tty / -T, --no-tty   a pty for CMD (default: when stdin is a terminal)\n"
+           "  --as-pid-1            CMD is the pid namespace's pid 1 itself, without nook's\n"
+           "                        small init that passes signals on and reaps orphans\n"
            "  --print-config        print the config.json instead of running it\n");
 }
 
@@ -330,6 +333,7 @@ static int take_option(struct sandbox_cli *c, int ch, int argc, char **argv)
     case 'T': c->no_tty = true, c->tty = false; break;
     case OPT_PRINT: c->print_config = true; break;
     case OPT_BEST_EFFORT: c->best_effort = true; break;
+    case OPT_AS_PID_1: c->o.sb.as_pid_1 = true; break;
     case 'h': sandbox_help(); return -1;
     default: return bad_option("sandbox", argc, argv);
     }

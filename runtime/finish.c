@@ -86,7 +86,9 @@ int process_finish_and_exec(const struct spec *spec, const struct spec_process *
      * (startContainer hook)"), as the container's user. */
     if (r == 0 && f->start_hooks)
         r = hooks_run(spec, SPEC_HOOK_START_CONTAINER, f->st, err);
-    if (r == 0) {
+    if (r == 0 && f->under_init) {
+        process_exec_under_init(file, p->args.v, env, p->terminal, err);
+    } else if (r == 0) {
         execve(file, p->args.v, env);
         nook_error_sys(err, "exec %s", file);
     }

@@ -441,7 +441,8 @@ _Noreturn void init_main(struct create_ctx *x)
      * still "created", as in runc. */
     struct finish_opts f = {.st = &x->st, .seccomp = &x->seccomp, .keep_fds = x->o->preserve_fds,
                             .listen_fds = x->o->listen_fds, .notify_sock = x->notify_sock,
-                            .start_hooks = true};
+                            .start_hooks = true,
+                            .under_init = spec_sandbox_wants_init(x->spec)};
     process_finish_and_exec(x->spec, &x->spec->process, &f, &err);
     fail(x, &err);
 }

@@ -201,6 +201,7 @@ struct finish_opts {
     int listen_fds;  /* > 0: LISTEN_FDS/LISTEN_PID for socket activation */
     int notify_sock; /* connection to the seccomp agent, or -1 */
     bool start_hooks; /* run startContainer hooks last (the init; not exec) */
+    bool under_init;  /* fork process.args under a reaping pid 1 (runtime/pid1.c) */
 };
 
 /* umask, process.cwd, every fd from 3 + keep_fds close-on-exec, the PATH
@@ -210,6 +211,13 @@ struct finish_opts {
  * Returns only on error. */
 int process_finish_and_exec(const struct spec *spec, const struct spec_process *p,
                             const struct finish_opts *f, struct nook_error *err);
+
+/* The sandbox's init (runtime/pid1.c): fork, execve file in the child
+ * (its own process group, the terminal's foreground one when terminal),
+ * and as the parent pass signals on to it, reap every child and exit with
+ * its status. Returns only on error, in the parent or the child. */
+int process_exec_under_init(const char *file, char *const argv[], char *const env[],
+                            bool terminal, struct nook_error *err);
 
 /* ---- process setup (runtime/process.c) ---- */
 

@@ -154,6 +154,8 @@ static int apply_root(json_t *doc, const struct spec_sandbox *sb, struct nook_er
     json_object_set_new(a, ROOTFS_ANNOT_VOLATILE, json_string(sb->upper ? "false" : "true"));
     if (sb->oom)
         json_object_set_new(a, OOM_ANNOTATION, json_string(sb->oom));
+    if (!sb->as_pid_1)
+        json_object_set_new(a, SPEC_ANNOT_SANDBOX_INIT, json_string("true"));
     json_object_set_new(doc, "annotations", a);
     if (sb->hostname) {
         json_t *h = json_string(sb->hostname);
@@ -249,4 +251,10 @@ int spec_sandbox_config(const struct spec_sandbox *sb, char **json, struct nook_
     *json = xasprintf("%s\n", text);
     free(text);
     return 0;
+}
+
+bool spec_sandbox_wants_init(const struct spec *spec)
+{
+    const char *v = spec_annotation(spec, SPEC_ANNOT_SANDBOX_INIT);
+    return v && strcmp(v, "true") == 0;
 }

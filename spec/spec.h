@@ -423,6 +423,7 @@ struct spec_sandbox {
     int64_t cpu_quota;
     uint64_t cpu_period;
     const char *oom;              /* "freeze" / "kill" (annotation org.nook.oom), or NULL */
+    bool as_pid_1;                /* CMD is pid 1 itself: no annotation org.nook.sandbox.init */
     char *const *cap_add;         /* "CAP_X" names */
     size_t n_cap_add;
     char *const *cap_drop;        /* "CAP_X" names, or "ALL" */
@@ -434,6 +435,12 @@ struct spec_sandbox {
 /* The config.json `nook sandbox` runs: `nook spec`'s (rootless when asked)
  * with the options applied. Errors name the option. Caller frees. */
 int spec_sandbox_config(const struct spec_sandbox *sb, char **json, struct nook_error *err);
+
+/* Annotation "org.nook.sandbox.init": "true" puts a minimal reaping init
+ * (runtime/pid1.c) as pid 1 between the pid namespace and process.args.
+ * Sandbox configs set it (not with --as-pid-1); nothing else does. */
+#define SPEC_ANNOT_SANDBOX_INIT "org.nook.sandbox.init"
+bool spec_sandbox_wants_init(const struct spec *spec);
 
 /* ---- state ------------------------------------------------------------- */
 

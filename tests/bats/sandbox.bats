@@ -126,6 +126,112 @@ mode_dir() {
 	done
 }
 
+# mode_cmd MODE: as_mode's command line, for a command that runs nook
+# itself (no spaces in any word).
+mode_cmd() {
+	if [ "$1" = root ]; then
+		echo "$NOOK --root $ROOT"
+	else
+		echo "setpriv --reuid=$SB_UID --regid=$SB_GID --init-groups --reset-env env XDG_RUNTIME_DIR=$SB_XDG HOME=/nonexistent $SB_DIR/bin/nook"
+	fi
+}
+
+# sb_bg MODE OPTIONS... -- CMD...: nook sandbox itself (not a subshell) in
+# the background, its pid in SB_PID.
+sb_bg() {
+	local mode=$1
+	shift
+	# shellcheck disable=SC2046
+	$(mode_cmd "$mode") sandbox "$@" </dev/null >/dev/null 2>&1 &
+	SB_PID=$!
+}
+
+# wait_running MODE NAME: wait until the sandbox NAME is running.
+wait_running() {
+	for _ in $(seq 400); do
+		as_mode "$1" state "$2" 2>/dev/null | grep -q running && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+@test "sandbox: CMD is pid 2 under a small init: signals without a handler end it, kill -9 \$\$ works" {
+	for m in root user; do
+		# SIGTERM to nook reaches a CMD that has no handler for it.
+		sb_bg "$m" --name "term-$m" -- sleep 30
+		local pid=$SB_PID st=0
+		wait_running "$m" "term-$m"
+		kill -TERM "$pid"
+		for _ in $(seq 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+		if kill -0 "$pid" 2>/dev/null; then
+			as_mode "$m" kill "term-$m" KILL
+			wait "$pid" || true
+			echo "$m: SIGTERM did not end sleep"
+			false
+		fi
+		wait "$pid" || st=$?
+		[ "$st" -eq 143 ] || { echo "$m: status $st"; false; }
+		# And SIGINT, as from ^C.
+		sb "$m" --name "int-$m" -- sleep 30 </dev/null >/dev/null 2>&1 &
+		pid=$! st=0
+		wait_running "$m" "int-$m"
+		as_mode "$m" kill "int-$m" INT
+		timeout 10 tail --pid="$pid" -f /dev/null || as_mode "$m" kill "int-$m" KILL
+		wait "$pid" || st=$?
+		[ "$st" -eq 130 ] || { echo "$m: SIGINT: status $st"; false; }
+		run -137 sb "$m" -- sh -c 'kill -9 $$; sleep 5'
+		run -143 sb "$m" -- sh -c 'kill $$; sleep 5'
+		run -0 sb "$m" -- sh -c 'echo $$; cat /proc/1/comm'
+		[ "$output" = "2"$'\n'"nook" ] || { echo "$m: $output"; false; }
+		assert_clean "$m"
+	done
+}
+
+@test "sandbox: --timeout ends a CMD without a SIGTERM handler on the SIGTERM, without the --kill-after grace" {
+	for m in root user; do
+		# (timeout(1) stops a nook that waits for the grace: status 137)
+		run -124 --separate-stderr timeout -s KILL 20 $(mode_cmd "$m") sandbox --timeout 500ms --kill-after 120s -- sleep 120
+		[[ "$stderr" == *"--timeout 500ms expired: sent SIGTERM" ]] || { echo "$m: $stderr"; false; }
+		assert_clean "$m"
+	done
+}
+
+@test "sandbox: orphans are reaped: no zombie is left in the sandbox" {
+	# The orphan (its parent, a subshell, is gone) is reparented to pid 1;
+	# CMD (then sleep, which reaps nothing) ends when the check has run.
+	local script='p=$(sleep 0.2 >/dev/null 2>&1 & echo $!)
+		( i=0; while [ -e /proc/$p ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done
+		  if [ -e /proc/$p ]; then echo "left: $(cut -d" " -f3 /proc/$p/stat)"; else echo reaped; fi
+		  kill $$ ) & exec sleep 30'
+	for m in root user; do
+		run -143 sb "$m" -- sh -c "$script"
+		[ "$output" = reaped ] || { echo "$m: $output"; false; }
+		assert_clean "$m"
+	done
+}
+
+@test "sandbox: --as-pid-1 keeps CMD as the pid namespace's pid 1" {
+	for m in root user; do
+		run -0 sb "$m" --as-pid-1 -- sh -c 'echo $$'
+		[ "$output" = 1 ] || { echo "$m: $output"; false; }
+		# The kernel shields pid 1 from signals it has no handler for.
+		run -0 sb "$m" --as-pid-1 -- sh -c 'kill -9 $$; echo alive'
+		[ "$output" = alive ]
+		assert_clean "$m"
+	done
+	run -0 sb root --as-pid-1 --print-config -- true
+	jq -e '.annotations["org.nook.sandbox.init"] == null' <<<"$output"
+	run -0 sb root --print-config -- true
+	jq -e '.annotations["org.nook.sandbox.init"] == "true"' <<<"$output"
+}
+
+@test "sandbox: with -t CMD is the terminal's foreground process group" {
+	for m in root user; do
+		run -0 sb "$m" -t -- sh -c 'read -r _ _ _ _ pg _ _ tp _ </proc/self/stat; echo "$$ $pg $tp"' </dev/null
+		[ "${output%$'\r'}" = "2 2 2" ] || { echo "$m: $output"; false; }
+	done
+}
+
 @test "sandbox: writes to the host root vanish; --overlay-dir keeps them" {
 	for m in root user; do
 		local d f up
@@ -211,12 +317,14 @@ sb_in() {
 
 @test "sandbox: fresh /proc, /dev and /tmp" {
 	for m in root user; do
-		run -0 sb "$m" -- sh -c 'cat /proc/1/comm; ls /proc | grep -c "^[0-9]"; ls /tmp | wc -l; test -e /dev/vda || echo no-disk; test -c /dev/null && echo null'
-		[ "${lines[0]}" = sh ]
-		[ "${lines[1]}" -le 3 ]
-		[ "${lines[2]}" = 0 ]
-		[ "${lines[3]}" = no-disk ]
-		[ "${lines[4]}" = null ]
+		# pid 1 is nook's init, 2 CMD
+		run -0 sb "$m" -- sh -c 'cat /proc/1/comm /proc/2/comm; ls /proc | grep -c "^[0-9]"; ls /tmp | wc -l; test -e /dev/vda || echo no-disk; test -c /dev/null && echo null'
+		[ "${lines[0]}" = nook ]
+		[ "${lines[1]}" = sh ]
+		[ "${lines[2]}" -le 4 ]
+		[ "${lines[3]}" = 0 ]
+		[ "${lines[4]}" = no-disk ]
+		[ "${lines[5]}" = null ]
 	done
 }
 
@@ -263,7 +371,8 @@ sb_in() {
 @test "sandbox: --timeout ends the command: SIGTERM, then SIGKILL; exit status 124" {
 	for m in root user; do
 		SECONDS=0
-		run -124 --separate-stderr sb "$m" --timeout 300ms --kill-after 300ms -- sleep 10
+		# A command that ignores SIGTERM needs the SIGKILL.
+		run -124 --separate-stderr sb "$m" --timeout 300ms --kill-after 300ms -- sh -c 'trap "" TERM; sleep 10'
 		[ "$SECONDS" -lt 5 ]
 		[[ "$stderr" == *"--timeout 300ms expired: sent SIGTERM, then SIGKILL"* ]] || { echo "$m: $stderr"; false; }
 		# A command that handles SIGTERM ends on it.
@@ -300,7 +409,9 @@ sb_in() {
 		{"defaultAction": "SCMP_ACT_ALLOW",
 		 "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}
 	EOF
-	chmod 644 "$prof"
+	local nowait=$SB_DIR/deny-sigwait.json
+	echo '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["rt_sigtimedwait"], "action": "SCMP_ACT_ERRNO"}]}' >"$nowait"
+	chmod 644 "$prof" "$nowait"
 	for m in root user; do
 		run -0 sb "$m" --seccomp none -- grep Seccomp: /proc/self/status
 		[[ "$output" == *"	0" ]] || { echo "$m: $output"; false; }
@@ -309,6 +420,8 @@ sb_in() {
 		run -1 sb "$m" --seccomp "$prof" -- mkdir /newdir
 		[[ "$output" == *"Operation not permitted"* ]] || { echo "$m: $output"; false; }
 		run -0 sb "$m" --seccomp "$prof" -- touch /newfile
+		# A profile that forbids the init's signal wait: it still reaps CMD.
+		run -5 sb "$m" --seccomp "$nowait" -- sh -c 'sleep 0.2; exit 5'
 	done
 	run -1 sb root --seccomp /nonexistent.json -- true
 	[[ "$output" == *"--seccomp /nonexistent.json"* ]]
