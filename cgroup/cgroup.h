@@ -230,6 +230,7 @@ void cgroup_device_program(const struct spec_device_rule *rules, size_t n,
 enum cgroup_oom_mechanism {
     CGROUP_OOM_V2,          /* memory.max = limit, oom_score_adj -1000, trigger `oom` */
     CGROUP_OOM_V2_ROOTLESS, /* memory.high = limit, max = limit + margin, trigger `high` */
+    CGROUP_OOM_V1,          /* memory.oom_control = 1, eventfd; v1 and hybrid hosts */
     CGROUP_OOM_MECHANISMS
 };
 extern const char *const cgroup_oom_mechanism_names[CGROUP_OOM_MECHANISMS]; /* "cgroup v2", ... */
@@ -251,6 +252,7 @@ int cgroup_oom_v2_set_limit(const struct nook_cgroup *cg, bool rootless, uint64_
 struct cgroup_oom_watch {
     enum cgroup_oom_mechanism mech;
     int fd;        /* poll for POLLPRI|POLLIN: something changed */
+    int ctl_fd;    /* v1: memory.oom_control, open while the eventfd is registered */
     uint64_t seen; /* the trigger counter's value already handled */
 };
 /* Start watching (the current counters count as handled). */
@@ -267,6 +269,14 @@ int cgroup_oom_freeze(const struct nook_cgroup *cg, struct cgroup_oom_watch *w,
  * memory.events, memory.stat. */
 int cgroup_oom_read(const struct nook_cgroup *cg, const struct cgroup_oom_watch *w,
                     struct nook_oom_snapshot *s, struct nook_error *err);
+/* Someone thawed the cgroup (or asked to: a v1 OOM wait ends later). */
+int cgroup_oom_thawed(const struct nook_cgroup *cg, const struct cgroup_oom_watch *w,
+                      bool *thawed, struct nook_error *err);
+/* The fallback `kill`, the kernel's side: v1 turns its OOM killer back on
+ * (memory.oom_control = 0); v2 needs nothing here (the runtime gives the
+ * processes back their oom_score_adj). */
+int cgroup_oom_let_kernel_kill(const struct nook_cgroup *cg, const struct cgroup_oom_watch *w,
+                               struct nook_error *err);
 void cgroup_oom_close(struct cgroup_oom_watch *w);
 
 /* What this host offers (`nook oom --help`, `features`). */

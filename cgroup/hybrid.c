@@ -20,8 +20,11 @@ static int hybrid_freeze(const struct nook_cgroup *cg, bool frozen, struct nook_
 
 static int hybrid_is_frozen(const struct nook_cgroup *cg, bool *frozen, struct nook_error *err)
 {
-    return unified_freezes(cg) ? cg_v2_is_frozen(cg, frozen, err)
-                               : cg_v1_is_frozen(cg, frozen, err);
+    int r = unified_freezes(cg) ? cg_v2_is_frozen(cg, frozen, err)
+                                : cg_v1_is_frozen(cg, frozen, err);
+    if (r == 0 && !*frozen)
+        *frozen = cg_oom_v1_frozen_in_oom_wait(cg);
+    return r;
 }
 
 static int hybrid_kill(const struct nook_cgroup *cg, struct nook_error *err)

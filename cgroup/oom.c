@@ -13,6 +13,7 @@
 const char *const cgroup_oom_mechanism_names[CGROUP_OOM_MECHANISMS] = {
     [CGROUP_OOM_V2] = "cgroup v2",
     [CGROUP_OOM_V2_ROOTLESS] = "cgroup v2 rootless",
+    [CGROUP_OOM_V1] = "cgroup v1",
 };
 
 int cgroup_oom_mechanism_for(const struct nook_cgroup *cg, bool privileged,
@@ -23,9 +24,11 @@ int cgroup_oom_mechanism_for(const struct nook_cgroup *cg, bool privileged,
         *m = privileged ? CGROUP_OOM_V2 : CGROUP_OOM_V2_ROOTLESS;
         return 0;
     }
-    if (cg->kind != CGROUP_V2)
-        return nook_error_set(err, 0, "OOM freeze on a cgroup %s host is not in this build",
-                              cgroup_kind_name(cg->kind));
+    if (cg->kind != CGROUP_V2 && mem >= 0 &&
+        faccessat(mem, "memory.oom_control", F_OK, 0) == 0) {
+        *m = CGROUP_OOM_V1;
+        return 0;
+    }
     return nook_error_set(err, 0, "OOM freeze needs the memory controller in the container's "
                           "cgroup %s, which has none", cg->path);
 }
@@ -35,8 +38,9 @@ int cgroup_oom_open(const struct nook_cgroup *cg, enum cgroup_oom_mechanism m,
 {
     memset(w, 0, sizeof *w);
     w->mech = m;
-    w->fd = -1;
-    if (cg_oom_v2_open(cg, w, err) < 0) {
+    w->fd = w->ctl_fd = -1;
+    int r = m == CGROUP_OOM_V1 ? cg_oom_v1_open(cg, w, err) : cg_oom_v2_open(cg, w, err);
+    if (r < 0) {
         cgroup_oom_close(w);
         return nook_error_wrap(err, "watch for OOM");
     }
@@ -46,21 +50,45 @@ int cgroup_oom_open(const struct nook_cgroup *cg, enum cgroup_oom_mechanism m,
 int cgroup_oom_triggered(const struct nook_cgroup *cg, struct cgroup_oom_watch *w, bool *hit,
                          struct nook_error *err)
 {
+    if (w->mech == CGROUP_OOM_V1)
+        return cg_oom_v1_triggered(cg, w, hit, err);
     return cg_oom_v2_triggered(cg, w, hit, err);
 }
 
 int cgroup_oom_freeze(const struct nook_cgroup *cg, struct cgroup_oom_watch *w,
                       struct nook_error *err)
 {
+    if (w->mech == CGROUP_OOM_V1)
+        return cg_oom_v1_freeze(cg, err);
     return cgroup_freeze(cg, true, err);
+}
+
+int cgroup_oom_thawed(const struct nook_cgroup *cg, const struct cgroup_oom_watch *w,
+                      bool *thawed, struct nook_error *err)
+{
+    if (w->mech == CGROUP_OOM_V1)
+        return cg_oom_v1_thawed(cg, thawed, err);
+    char *text;
+    if (cg_read(cg->dirfd, "cgroup.freeze", &text, err) < 0)
+        return -1;
+    *thawed = strcmp(text, "0") == 0;
+    free(text);
+    return 0;
+}
+
+int cgroup_oom_let_kernel_kill(const struct nook_cgroup *cg, const struct cgroup_oom_watch *w,
+                               struct nook_error *err)
+{
+    return w->mech == CGROUP_OOM_V1 ? cg_oom_v1_let_kernel_kill(cg, err) : 0;
 }
 
 int cgroup_oom_read(const struct nook_cgroup *cg, const struct cgroup_oom_watch *w,
                     struct nook_oom_snapshot *s, struct nook_error *err)
 {
     s->mechanism = cgroup_oom_mechanism_names[w->mech];
-    if (cg_oom_v2_read(cg, w, s, err) < 0)
-        return nook_error_wrap(err, "read the memory numbers of %s", cg->path);
+    int r = w->mech == CGROUP_OOM_V1 ? cg_oom_v1_read(cg, s, err) : cg_oom_v2_read(cg, w, s, err);
+    if (r < 0)
+        return nook_error_wrap(err, "read the memory numbers of %s", cgroup_memory_path(cg));
     return 0;
 }
 
@@ -68,7 +96,9 @@ void cgroup_oom_close(struct cgroup_oom_watch *w)
 {
     if (w->fd >= 0)
         close(w->fd);
-    w->fd = -1;
+    if (w->ctl_fd >= 0)
+        close(w->ctl_fd);
+    w->fd = w->ctl_fd = -1;
 }
 
 /* Whether /proc/cgroups binds memory to a v1 hierarchy (hierarchy id != 0). */

@@ -83,7 +83,7 @@ int cg_v1_is_frozen(const struct nook_cgroup *cg, bool *frozen, struct nook_erro
     char *state;
     if (read_state(d, &state, err) < 0)
         return -1;
-    *frozen = strcmp(state, "FROZEN") == 0;
+    *frozen = strcmp(state, "FROZEN") == 0 || cg_oom_v1_frozen_in_oom_wait(cg);
     free(state);
     return 0;
 }

@@ -78,6 +78,8 @@ int oom_prepare(const struct spec *spec, const struct nook_cgroup *cg, pid_t ini
         return -1;
     if (*mech == CGROUP_OOM_V2_ROOTLESS)
         return cgroup_oom_v2_set_limit(cg, true, (uint64_t)spec->resources.memory.limit, err);
+    if (*mech == CGROUP_OOM_V1)
+        return 0; /* memory.oom_control = 1 (the monitor) stops the OOM killer */
     /* The init is still nook's code and not yet in its own user namespace's
      * hands: -1000 needs CAP_SYS_RESOURCE, which we have and it may not. */
     char path[64];
@@ -188,16 +190,27 @@ static bool events_say(struct monitor *m, const char *key, const char *value)
     return strstr(buf, want) != NULL;
 }
 
-/* Someone thawed the cgroup: cgroup.freeze reads 0 again. */
+/* Someone thawed the cgroup (`nook resume`). */
 static bool thawed(struct monitor *m)
 {
-    char buf[8] = "";
-    int fd = openat(m->a->cg->dirfd, "cgroup.freeze", O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    bool t;
+    struct nook_error err;
+    return cgroup_oom_thawed(m->a->cg, &m->w, &t, &err) == 0 && t;
+}
+
+/* Whether the container's cgroup still has processes: cgroup.events where
+ * there is a cgroup2 directory, else its pid list (pure v1). */
+static bool populated(struct monitor *m)
+{
+    if (m->events_fd >= 0)
+        return !events_say(m, "populated", "0");
+    pid_t *pids;
+    size_t n;
+    struct nook_error err;
+    if (cgroup_pids(m->a->cg, &pids, &n, &err) < 0)
         return false;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    return n > 0 && buf[0] == '0';
+    free(pids);
+    return n > 0;
 }
 
 static void run_handler(struct monitor *m, const char *snapshot)
@@ -348,6 +361,7 @@ static void timeout_fallback(struct monitor *m)
     case SPEC_OOM_FALLBACK_KILL:
         if (m->w.mech == CGROUP_OOM_V2)
             restore_oom_score_adj(m);
+        (void)cgroup_oom_let_kernel_kill(m->a->cg, &m->w, &err);
         resolve(m, "timeout", name);
         m->phase = DISARMED;
         (void)cgroup_freeze(m->a->cg, false, &err);
@@ -377,13 +391,14 @@ static _Noreturn void monitor_loop(struct monitor *m)
             long long left = m->deadline - now_ms();
             timeout = left < 0 ? 0 : (int)left;
         }
-        if (m->handler > 0 && (timeout < 0 || timeout > 1000))
+        /* A handler to reap, or no cgroup.events to say "populated 0". */
+        if ((m->handler > 0 || m->events_fd < 0) && (timeout < 0 || timeout > 1000))
             timeout = 1000;
         struct pollfd p[2] = {{.fd = m->w.fd, .events = POLLIN | POLLPRI},
                               {.fd = m->events_fd, .events = POLLPRI}};
         if (poll(p, 2, timeout) < 0 && errno != EINTR)
             _exit(1);
-        if (events_say(m, "populated", "0")) {
+        if (!populated(m)) {
             if (m->phase == FROZEN)
                 resolve(m, "kill-all", NULL);
             _exit(0);
@@ -432,7 +447,8 @@ static _Noreturn void monitor_main(const struct oom_monitor_args *a, int ready)
     free(feed);
     if (m.feed_fd < 0)
         nook_error_sys(&msg.err, "OOM monitor: create %s", OOM_EVENTS_FILE);
-    else if ((m.events_fd = openat(a->cg->dirfd, "cgroup.events", O_RDONLY | O_CLOEXEC)) < 0)
+    else if (a->cg->dirfd >= 0 &&
+             (m.events_fd = openat(a->cg->dirfd, "cgroup.events", O_RDONLY | O_CLOEXEC)) < 0)
         nook_error_sys(&msg.err, "OOM monitor: open %s/cgroup.events", a->cg->path);
     else if (cgroup_oom_open(a->cg, a->mech, &m.w, &msg.err) < 0)
         nook_error_wrap(&msg.err, "OOM monitor");

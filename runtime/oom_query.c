@@ -29,17 +29,21 @@ char *runtime_oom_support_text(void)
              : "no (no memory controller on cgroup v2)",
         s.v2 ? "yes, in a delegated cgroup (memory.high = limit, memory.max = limit + 16M)"
              : "no",
-        s.v1 ? "not in this build" : "no (no v1 memory controller)");
+        s.v1 ? "yes (memory.oom_control = 1, eventfd; frozen = frozen or in the OOM wait)"
+             : "no (no v1 memory controller)");
 }
 
 char *runtime_oom_support_summary(void)
 {
     struct cgroup_oom_support s;
     cgroup_oom_host_support(&s);
+    if (s.v2 && s.v1)
+        return xstrdup("cgroup v2 (root, rootless), cgroup v1");
     if (s.v2)
         return xstrdup("cgroup v2 (root, rootless)");
-    return xasprintf("none on this host (%s%s)", s.summary,
-                     s.v1 ? ": cgroup v1 is not in this build" : "");
+    if (s.v1)
+        return xstrdup("cgroup v1 (memory.oom_control)");
+    return xasprintf("none on this host (%s)", s.summary);
 }
 
 void runtime_oom_monitor_warn(const struct nook_state *st, struct runtime_warnings *w)

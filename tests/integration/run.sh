@@ -71,6 +71,11 @@ cleanup() {
     # directories (with a "tasks" file) under /sys/fs/cgroup/<name> for v1
     # controllers the host does not mount; on that tmpfs, rm -r is the way.
     local d p
+    # containerd's shims and podman's conmon outlive their daemons by design;
+    # any still running name our private work dir in their arguments.
+    for p in $(pgrep -f -- "$W/" 2>/dev/null); do
+        [ "$p" != $$ ] && kill -9 "$p" 2>/dev/null || true
+    done
     for d in $(find /sys/fs/cgroup -depth -type d -path "*$INTEG_CGROUP_PARENT*" 2>/dev/null); do
         if [ "$(stat -f -c %T "$d")" = tmpfs ]; then
             rm -rf "$d"

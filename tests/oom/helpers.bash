@@ -34,13 +34,21 @@ require_oom_freeze() {
 		skip "this host has no memory controller nook can freeze on: $(grep 'OOM freeze on' <<<"$help")"
 }
 
-# The container's memory cgroup directory on the host (v2: the cgroup).
+# The container's memory cgroup directory on the host (v2: the cgroup; v1
+# and hybrid: its directory in the memory hierarchy).
 mem_cg() {
-	jq -r '.cgroupPath' "$ROOT/$ID/state.json"
+	jq -r '.cgroupPaths.memory // .cgroupPath' "$ROOT/$ID/state.json"
 }
 
+# mem_event KEY: memory.events (v2) or memory.oom_control (v1: oom_kill).
 mem_event() {
-	awk -v k="$1" '$1 == k { print $2 }' "$(mem_cg)/memory.events"
+	local d
+	d=$(mem_cg)
+	if [ -e "$d/memory.events" ]; then
+		awk -v k="$1" '$1 == k { print $2 }' "$d/memory.events"
+	else
+		awk -v k="$1" '$1 == k { print $2 }' "$d/memory.oom_control"
+	fi
 }
 
 # hog_shell: the container's shell runs /oomhog with the arguments written
@@ -119,7 +127,8 @@ incident_raise() {
 	check=$(jq -r --argjson l "$LIMIT" --argjson first "$first" \
 		'[.limit == $l, .events.oom_kill == 0, (.processes | length) > 0,
 		  .usage <= $l and ($first == 0 or .peak <= $l)] | map(tostring) | join(" ")' "$SNAP")
-	[ "$(nook state "$ID" | jq -r .status)" = paused ]
+	# v1: tasks in the OOM wait count as frozen; one may wake for a moment.
+	wait_status "$ID" paused
 	FROZEN=$((FROZEN + 1))
 	[[ "$check" == "true true true "* ]]
 	[[ "$check" == *" true" ]] || OVER=$((OVER + 1))

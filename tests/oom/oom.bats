@@ -202,9 +202,11 @@ teardown() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"OOM freeze on this host"* ]]
 	if [[ "$output" == *"cgroup v2, root:     yes"* ]]; then
-		[ "$support" = "cgroup v2 (root, rootless)" ]
+		[[ "$support" == "cgroup v2 (root, rootless)"* ]]
+	elif [[ "$output" == *"cgroup v1 / hybrid:  yes"* ]]; then
+		[ "$support" = "cgroup v1 (memory.oom_control)" ]
 	else
-		[[ "$support" == "none on this host"* || "$support" == *"cgroup v1"* ]]
+		[[ "$support" == "none on this host"* ]]
 	fi
 	run nook --help
 	[[ "$output" == *"OOM freeze (nook oom --help) on this host: $support"* ]]

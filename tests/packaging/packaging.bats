@@ -16,7 +16,7 @@ setup_file() {
 
 # The commands the installed nook lists in its --help.
 commands() {
-	"$NOOK_INSTALLED" --help | awk '/^commands:/ { on = 1; next } on && /^  [a-z]/ { print $1 }'
+	"$NOOK_INSTALLED" --help | awk '/^(commands|COMMANDS):/ { on = 1; next } on && /^$/ { on = 0 } on && /^ +[a-z]/ { print $1 }'
 }
 
 # complete WORD...: what the installed completion offers for the last word.
