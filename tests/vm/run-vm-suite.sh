@@ -9,7 +9,7 @@
 #   v2: tests/vm/bats/*.bats (issue 4's v2 suite and the C live cgroup tests)
 #       and the parametrised cgroup suite tests/cgroup/;
 #   v1: the C live cgroup tests and tests/cgroup/ on a pure cgroup v1 host.
-#   Both: the OOM-freeze suite tests/oom/.
+#   v2 also: the OOM-freeze suite tests/oom/ (natively it runs on the hybrid host).
 #
 # The C live cgroup tests (tests/unit/test_cgroup_live.c) run inside as one
 # of the bats tests, so their result counts in the TAP total: they are built
@@ -44,7 +44,9 @@ rm -rf "$scratch"
 if [ "$kind" = v2 ]; then
     suites=("$here/bats" "$worktree/tests/cgroup" "$worktree/tests/oom")
 else
-    suites=("$here/bats/cgroup_live.bats" "$worktree/tests/cgroup" "$worktree/tests/oom")
+    # The OOM suite has not been run in the v1 VM yet (the hybrid host runs
+    # its v1 mechanism natively): only the cgroup suites here.
+    suites=("$here/bats/cgroup_live.bats" "$worktree/tests/cgroup")
 fi
 # In the v2 VM, after the suites, nook under podman, containerd and Docker
 # (tests/integration): a subset of the checks with 3 rounds of "run --rm",

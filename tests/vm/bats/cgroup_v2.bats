@@ -247,13 +247,18 @@ run_bg() {
 	assert_no_cgroup_left
 }
 
-@test "disableOOMKiller is refused with an explanation, and nothing is left" {
-	nook_only "error text"
+@test "disableOOMKiller arms the OOM freeze on cgroup v2 (issue 8), and delete leaves nothing" {
+	nook_only "OOM freeze is nook's"
+	# Refused before issue 8; now it means org.nook.oom=freeze: memory.max
+	# keeps the limit and a monitor (outside the cgroup) watches it.
 	cfg '.linux.resources.memory = {limit: 33554432, disableOOMKiller: true}'
-	try_create "$ID"
-	[ "$status" -eq 1 ]
-	assert_one_error_line "linux.resources.memory.disableOOMKiller"
-	[[ "$output" == *"not supported on cgroup v2"* ]]
+	run_bg 'sleep 100'
+	[ "$(cat "$CG/memory.max")" = 33554432 ]
+	mon=$(jq .oomMonitorPid "$ROOT/$ID/state.json")
+	[ "$mon" -gt 0 ] && kill -0 "$mon"
+	! grep -qx "$mon" "$CG/cgroup.procs"
+	nook delete -f "$ID"
+	[ ! -e "$CG" ]
 	assert_no_cgroup_left
 }
 
