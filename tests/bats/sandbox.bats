@@ -519,7 +519,8 @@ sb_in() {
 		sb root --name cpus --cpus 0.5 -- sleep 30 </dev/null >/dev/null 2>&1 &
 		local pid=$! st=$ROOT/cpus/state.json
 		for _ in $(seq 400); do
-			nook state cpus 2>/dev/null | jq -e '.status == "running"' >/dev/null && break
+			# state.json, not just the early resources.json, must be there.
+			[ -e "$st" ] && nook state cpus 2>/dev/null | jq -e '.status == "running"' >/dev/null && break
 			sleep 0.05
 		done
 		local v1 v2
