@@ -39,6 +39,7 @@ struct create_ctx {
     bool joined_userns;
     bool slow_path;     /* namespaces joined by path: child setns()es first */
     bool late_cgroupns; /* the init unshares its cgroup ns after joining the cgroups */
+    bool in_cgroup2;    /* the clone landed in the cgroup2 directory (CLONE_INTO_CGROUP) */
     pid_t child;        /* what clone returned */
     struct spec_oom_policy oom; /* org.nook.oom*: freeze at the memory limit */
     enum cgroup_oom_mechanism oom_mech;

@@ -373,10 +373,16 @@ _Noreturn void init_main(struct create_ctx *x)
     /* Our copy of the lock fd would keep the container locked after create. */
     close(x->lock_fd);
     x->lock_fd = -1;
-    /* The cgroup directories are the host's: an fd of one left open could be
-     * process.cwd "/proc/self/fd/N", outside the root (CVE-2024-21626). */
-    if (x->have_cg)
+    /* In every one of the container's cgroups before anything else (on the
+     * slow path the init we fork inherits them), as nook learns at our
+     * hello. Then the directories' fds go: they are the host's, and one left
+     * open could be process.cwd "/proc/self/fd/N", outside the root
+     * (CVE-2024-21626). */
+    if (x->have_cg) {
+        if (cgroup_enter_self(&x->cg, !x->in_cgroup2, &err) < 0)
+            fail(x, &err);
         cgroup_close_fds(&x->cg);
+    }
     /* Through the host's /proc, before any namespace is joined (so nothing
      * the container controls can be mounted over it, CVE-2025-52881) and
      * while our own /proc files are still ours to write (see set_dumpable). */
