@@ -92,13 +92,8 @@ static void forget_cgroup(struct nook_state *st)
 {
     free(st->cgroup_path);
     free(st->cgroup_backend);
-    for (size_t i = 0; i < st->cgroup_paths.n; i++) {
-        free(st->cgroup_paths.v[i].key);
-        free(st->cgroup_paths.v[i].value);
-    }
-    free(st->cgroup_paths.v);
+    spec_kvlist_free(&st->cgroup_paths);
     st->cgroup_path = st->cgroup_backend = NULL;
-    st->cgroup_paths = (struct spec_kvlist){NULL, 0};
 }
 
 /* resources.json: what create is about to make (cgroup, overlay dirs), in
