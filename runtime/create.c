@@ -92,13 +92,8 @@ static void forget_cgroup(struct nook_state *st)
 {
     free(st->cgroup_path);
     free(st->cgroup_backend);
-    for (size_t i = 0; i < st->cgroup_paths.n; i++) {
-        free(st->cgroup_paths.v[i].key);
-        free(st->cgroup_paths.v[i].value);
-    }
-    free(st->cgroup_paths.v);
+    spec_kvlist_free(&st->cgroup_paths);
     st->cgroup_path = st->cgroup_backend = NULL;
-    st->cgroup_paths = (struct spec_kvlist){NULL, 0};
 }
 
 /* resources.json: what create is about to make (cgroup, overlay dirs), in
@@ -226,7 +221,10 @@ static int start_child(struct create_ctx *x, struct nook_error *err)
     int cgroup_fd = x->have_cg ? cgroup_clone_fd(&x->cg) : -1;
     if (nook_trace_sink_fn) {
         char ns[128];
-        NOOK_TRACE("clone init: new namespaces %s%s", nook_trace_ns_flags(flags, ns, sizeof ns),
+        /* runc's debug log names its namespace setup "nsexec": tools and
+         * tests that read runc's log find the same step in ours. */
+        NOOK_TRACE("nsexec container setup: clone init: new namespaces %s%s",
+                   nook_trace_ns_flags(flags, ns, sizeof ns),
                    cgroup_fd >= 0 ? ", into its cgroup" : "");
     }
     pid_t pid = process_clone(flags, cgroup_fd, &in_cgroup);
