@@ -206,7 +206,9 @@ failing_hook_leaves_nothing() {
 }
 
 @test "a hook that exceeds its timeout is killed and fails create" {
-	cfg '.hooks.prestart = [{path: "/bin/sleep", args: ["sleep", "30"], timeout: 1}]'
+	# A duration no other process on the host runs with, to find the hook by.
+	local secs=30.$$$RANDOM
+	cfg '.hooks.prestart = [{path: "/bin/sleep", args: ["sleep", $s], timeout: 1}]' --arg s "$secs"
 	local t0=$SECONDS
 	try_create "$ID"
 	[ "$status" -eq 1 ]
@@ -215,7 +217,7 @@ failing_hook_leaves_nothing() {
 	# The hook was killed, not left running.
 	local p
 	for p in /proc/[0-9]*; do
-		[ "$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)" != "sleep 30 " ] || {
+		[ "$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)" != "sleep $secs " ] || {
 			echo "hook still running: ${p#/proc/}" >&2
 			return 1
 		}
