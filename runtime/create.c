@@ -630,6 +630,11 @@ static int do_create(struct create_ctx *x, struct created *out, struct nook_erro
     x->joined_userns = u && u->path;
     if (start_child(x, err) < 0)
         return -1;
+    if (!create_init_says_hello(x)) {
+        out->init = x->st.pid = x->child;
+        if (reply(x, SYNC_GO, x->child, err) < 0)
+            return -1;
+    }
     runtime_step(g, "create", "init cloned");
     if (serve_child(x, out, err) < 0)
         return -1;
