@@ -397,7 +397,8 @@ static void abort_create(struct create_ctx *x, struct created *out)
 {
     struct nook_error ignored;
     oom_monitor_stop(&x->st);
-    if (x->have_cg)
+    /* A shared cgroup holds others' processes: the init's own go below. */
+    if (x->have_cg && x->cg.procs_found == 0)
         cgroup_kill(&x->cg, &ignored);
     if (x->child > 0) {
         kill(x->child, SIGKILL);
@@ -457,6 +458,11 @@ static int create_cgroup(struct create_ctx *x, struct nook_error *err)
 {
     if (cgroup_create(x->spec, x->o->id, &x->cg, err) == 0) {
         x->have_cg = true;
+        /* runc 1.1 words (a warning there, an error from runc 1.2 on). */
+        if (x->cg.procs_found > 0)
+            runtime_warn(x->warnings, "container's cgroup is not empty: %zu process(es) found; "
+                         "it is shared with them, so nook never kills or removes it as a whole",
+                         x->cg.procs_found);
         /* Kernel memory limits are gone (Linux 5.16; deprecated before): as
          * runc, accepted and ignored on every backend. */
         const struct spec_resources *r = &x->spec->resources;
