@@ -431,11 +431,7 @@ static int exec_cgroup_state(const struct nook_state *st, const char *arg, struc
 static void free_sub_state(struct nook_state *sub)
 {
     free(sub->cgroup_path);
-    for (size_t i = 0; i < sub->cgroup_paths.n; i++) {
-        free(sub->cgroup_paths.v[i].key);
-        free(sub->cgroup_paths.v[i].value);
-    }
-    free(sub->cgroup_paths.v);
+    spec_kvlist_free(&sub->cgroup_paths);
 }
 
 static int run_exec(struct exec_ctx *x, const sigset_t *set, struct nook_error *err)
