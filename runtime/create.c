@@ -535,8 +535,10 @@ static int check_privileges(const struct spec *s, struct nook_error *err)
 static int check_options(const struct create_ctx *x, struct nook_error *err)
 {
     const struct spec *s = x->spec;
-    if (!s->has_process)
-        return nook_error_set(err, 0, "process: required to create a container");
+    /* config.md: process is REQUIRED only "when start is called"; a
+     * container created without one waits until deleted (start refuses). */
+    if (!s->has_process && x->o->run)
+        return nook_error_set(err, 0, "process: required to run a container");
     if (rootfs_validate_shared_mntns(s, err) < 0)
         return -1;
     if (s->process.terminal && !x->o->console_socket && (!x->o->run || x->o->detach))
