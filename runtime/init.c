@@ -363,6 +363,9 @@ _Noreturn void init_main(struct create_ctx *x)
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
+    /* The milestones of the init's life carry the words runc's debug log
+     * uses for the same steps, which tools and runc's tests look for. */
+    NOOK_TRACE("child process in init(): the container's init sets up");
     /* A nook killed during create takes the half-made init with it (in the
      * slow path this is the intermediate child; the init it forks notices
      * nook's end as EOF on the sync socket). */
@@ -418,7 +421,8 @@ _Noreturn void init_main(struct create_ctx *x)
     }
     if (ns_set_hostname(x->spec, &err) < 0 || ns_loopback_up(x->spec, &err) < 0 ||
         rootfs_mount(x->spec, &x->plan, &ro, &err) < 0 ||
-        run_create_hooks(x, &err) < 0 || rootfs_pivot(x->spec, &x->plan, &ro, &err) < 0 || make_cwd(&x->spec->process, &err) < 0 ||
+        run_create_hooks(x, &err) < 0 || rootfs_pivot(x->spec, &x->plan, &ro, &err) < 0 ||
+        (x->spec->has_process && make_cwd(&x->spec->process, &err) < 0) ||
         ns_apply_sysctl(x->spec, &err) < 0 || set_personality(x->spec, &err) < 0 ||
         process_set_rlimits(&x->spec->process, &err) < 0 || setup_console(x, &err) < 0 ||
         check_executable(&x->spec->process, &err) < 0)
@@ -437,6 +441,14 @@ _Noreturn void init_main(struct create_ctx *x)
         fail(x, &err);
     if (wait_for_start(x, &err) < 0)
         fail(x, &err);
+    /* `nook start` refuses a container without a process before it opens
+     * exec.fifo; only someone else opening it gets here. */
+    if (!x->spec->has_process) {
+        nook_error_set(&err, 0, "start: config.json has no process to run");
+        fail(x, &err);
+    }
+    NOOK_TRACE("init: closing the pipe to signal completion: exec.fifo, close-on-exec, "
+               "ends `start` at execve");
     /* startContainer hooks (run last, see finish.c) see the container
      * still "created", as in runc. */
     struct finish_opts f = {.st = &x->st, .seccomp = &x->seccomp, .keep_fds = x->o->preserve_fds,

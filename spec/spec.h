@@ -38,6 +38,8 @@ struct spec_kvlist {
     struct spec_kv *v;
     size_t n;
 };
+/* Free every key and value and empty the list. */
+void spec_kvlist_free(struct spec_kvlist *l);
 
 /* ---- process ---------------------------------------------------------- */
 
@@ -176,7 +178,7 @@ struct spec_device_rule { /* linux.resources.devices */
     char type;      /* 'a' (all, also when absent), 'c', 'b' */
     int64_t major;  /* -1 = wildcard (absent) */
     int64_t minor;  /* -1 = wildcard (absent) */
-    char access[4]; /* subset of "rwm", NUL-terminated; "rwm" when absent */
+    char access[4]; /* subset of "rwm" in that order, NUL-terminated; "rwm" when absent */
 };
 
 struct spec_weight_device {
@@ -470,6 +472,8 @@ struct nook_state {
     char *cgroup_path;                 /* the cgroup dir tracking its processes, or NULL */
     char *cgroup_backend;              /* "v2", "v1", "hybrid" (cgroup/), or NULL */
     struct spec_kvlist cgroup_paths;   /* hierarchy ("unified", "cpu,cpuacct") -> dir */
+    bool cgroup_shared;                /* it held other processes at create: never
+                                        * killed or removed as a whole */
     bool overlay;                      /* root is an overlay nook mounted */
     bool overlay_volatile;
     char *overlay_upper;               /* upper dir nook made, to remove at delete, or NULL */
