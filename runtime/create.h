@@ -57,6 +57,11 @@ static inline bool create_init_says_hello(const struct create_ctx *x)
     return x->slow_path || x->new_userns || x->oom.freeze;
 }
 
+/* restore (restore.c): criu rebuilds the container's processes from a
+ * checkpoint where create would clone an init; out->init is the restored
+ * init, nook's child. */
+int restore_processes(struct create_ctx *x, struct created *out, struct nook_error *err);
+
 /* The container init's side; never returns. */
 _Noreturn void init_main(struct create_ctx *x);
 
