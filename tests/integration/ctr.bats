@@ -9,6 +9,8 @@
 
 load lib
 
+TOOL=ctr$tag
+
 c=it-$BATS_TEST_NUMBER
 
 # ctr_run ID [CTR-RUN-OPTION]... -- CMD...
@@ -39,23 +41,23 @@ setup_file() {
 teardown() {
     tmux -S "$W/tmux.sock" kill-server 2>/dev/null || true
     ctr task kill -s KILL "$c" >/dev/null 2>&1 || true
-    retry 50 sh -c "! ctr task ls | grep -q '^$c .*RUNNING'" || true
+    wait_for sh -c "! ctr task ls | grep -q '^$c .*RUNNING'" || true
     ctr task rm -f "$c" >/dev/null 2>&1 || true
     ctr container rm "$c" >/dev/null 2>&1 || true
 }
 
-@test "ctr: run: exit code" {
+@test "$TOOL: run: exit code" {
     run ctr_run "$c" --rm -- sh -c 'echo hello; exit 42'
     expect_status 42
     expect_output_has hello
 }
 
-@test "ctr: run -d + task ls" {
+@test "$TOOL: run -d + task ls" {
     ctr_run "$c" -d -- sleep 1000
     status_is "$c" RUNNING
 }
 
-@test "ctr: exec" {
+@test "$TOOL: exec" {
     ctr_run "$c" -d -- sleep 1000
     run ctr task exec --exec-id e1 "$c" cat /proc/1/cmdline
     expect_status 0
@@ -64,7 +66,7 @@ teardown() {
     expect_status 5
 }
 
-@test "ctr: exec -t" {
+@test "$TOOL: exec -t" {
     ctr_run "$c" -d -- sleep 1000
     run with_tty "ctr task exec -t --exec-id e1 $c sh -c 'tty; echo cols=\$(stty size)'"
     expect_status 0
@@ -72,23 +74,25 @@ teardown() {
     expect_output_has cols=
 }
 
-@test "ctr: logs (--log-uri)" {
+@test "$TOOL: logs (--log-uri)" {
     ctr_run "$c" -d --log-uri "file://$W/$c.log" -- sh -c 'echo to-stdout; echo to-stderr >&2'
-    retry 100 status_is "$c" STOPPED
-    grep -q to-stdout "$W/$c.log"
-    grep -q to-stderr "$W/$c.log"
+    wait_for status_is "$c" STOPPED
+    # The shim copies the container's pipes into the file and may still be
+    # at it when the task shows STOPPED.
+    wait_for grep -q to-stdout "$W/$c.log"
+    wait_for grep -q to-stderr "$W/$c.log"
 }
 
-@test "ctr: stop: SIGTERM" {
+@test "$TOOL: stop: SIGTERM" {
     ctr_run "$c" -- sh -c 'trap "exit 11" TERM; while :; do sleep 0.1; done' &
-    retry 100 status_is "$c" RUNNING
+    wait_for status_is "$c" RUNNING
     ctr task kill -s TERM "$c"
     expect_exit "$!" 11
 }
 
-@test "ctr: stop: SIGKILL after the timeout" {
+@test "$TOOL: stop: SIGKILL after the timeout" {
     ctr_run "$c" -- sleep 1000 &
-    retry 100 status_is "$c" RUNNING
+    wait_for status_is "$c" RUNNING
     ctr task kill -s TERM "$c"
     sleep 1
     status_is "$c" RUNNING
@@ -96,15 +100,15 @@ teardown() {
     expect_exit "$!" 137
 }
 
-@test "ctr: kill" {
+@test "$TOOL: kill" {
     ctr_run "$c" -- sh -c 'trap "echo got-usr1; exit 3" USR1; echo ready; while :; do sleep 0.1; done' >"$W/$c.out" &
-    retry 100 grep -q ready "$W/$c.out"
+    wait_for grep -q ready "$W/$c.out"
     ctr task kill -s USR1 "$c"
     expect_exit "$!" 3
     grep -q got-usr1 "$W/$c.out"
 }
 
-@test "ctr: pause / resume" {
+@test "$TOOL: pause / resume" {
     ctr_run "$c" -d -- sleep 1000
     ctr task pause "$c"
     status_is "$c" PAUSED
@@ -116,7 +120,7 @@ teardown() {
 
 # metrics read the container's own cgroup: one process (sleep), a few MiB
 # (an inherited cgroup shows the host's processes and gigabytes).
-@test "ctr: task metrics: the container's own usage" {
+@test "$TOOL: task metrics: the container's own usage" {
     ctr_run "$c" -d -- sleep 1000
     run ctr task metrics "$c"
     expect_status 0
@@ -126,7 +130,7 @@ teardown() {
     [ -n "$mem" ] && [ "$mem" -lt $((64 << 20)) ] || { echo "memory $mem: $output"; return 1; }
 }
 
-@test "ctr: top (task ps)" {
+@test "$TOOL: top (task ps)" {
     ctr_run "$c" -d -- sleep 1000
     pid=$(task_pid "$c")
     run ctr task ps "$c"
@@ -135,11 +139,11 @@ teardown() {
     [ "$(tr '\0' ' ' <"/proc/$pid/cmdline")" = "sleep 1000 " ]
 }
 
-@test "ctr: restart (a new task)" {
+@test "$TOOL: restart (a new task)" {
     ctr_run "$c" -d -- sleep 1000
     pid1=$(task_pid "$c")
     ctr task kill -s KILL "$c"
-    retry 100 status_is "$c" STOPPED
+    wait_for status_is "$c" STOPPED
     ctr task rm "$c"
     ctr task start -d "$c"
     status_is "$c" RUNNING
@@ -148,7 +152,7 @@ teardown() {
     expect_status 0
 }
 
-@test "ctr: rm" {
+@test "$TOOL: rm" {
     ctr_run "$c" -d -- sleep 1000
     pid=$(task_pid "$c")
     ctr task rm -f "$c"
@@ -158,41 +162,41 @@ teardown() {
     ! kill -0 "$pid" 2>/dev/null
 }
 
-@test "ctr: run -t: interactive shell in tmux" {
+@test "$TOOL: run -t: interactive shell in tmux" {
     tmux_shell "$c" "ctr run -t --rm --runc-binary $R --cgroup $INTEG_CGROUP_PARENT/$c $IMG $c sh; echo exit-status=\$? >$W/$c.rc; sleep 1000"
     tmux_send "$c" 'echo $((6 * 7))x'
     tmux_wait "$c" 42x
     tmux_send "$c" 'exit 7'
-    retry 300 test -s "$W/$c.rc"
+    wait_for test -s "$W/$c.rc"
     [ "$(cat "$W/$c.rc")" = exit-status=7 ]
 }
 
 # `tail /dev/zero` buffers one endless line: it grows until the limit.
-@test "ctr: --memory-limit: OOM kill" {
+@test "$TOOL: --memory-limit: OOM kill" {
     run ctr_run "$c" --rm --memory-limit $((32 << 20)) -- tail /dev/zero
     expect_status 137
 }
 
-@test "ctr: --read-only" {
+@test "$TOOL: --read-only" {
     run ctr_run "$c" --rm --read-only -- sh -c 'touch /x'
     [ "$status" -ne 0 ]
     expect_output_has "Read-only file system"
 }
 
-@test "ctr: -u 1000 (exec --user)" {
+@test "$TOOL: -u 1000 (exec --user)" {
     ctr_run "$c" -d -- sleep 1000
     run ctr task exec --exec-id e1 --user 1000 "$c" id -u
     expect_status 0
     [ "$output" = 1000 ]
 }
 
-@test "ctr: env + workdir" {
+@test "$TOOL: env + workdir" {
     run ctr_run "$c" --rm --env FOO=bar --cwd /home/user -- sh -c 'echo "$FOO $PWD"'
     expect_status 0
     [ "$output" = "bar /home/user" ]
 }
 
-@test "ctr: bind volume" {
+@test "$TOOL: bind volume" {
     mkdir -p "$W/vol-$c"
     echo from-host >"$W/vol-$c/in"
     run ctr_run "$c" --rm --mount "type=bind,src=$W/vol-$c,dst=/data,options=rbind:rw" -- \
@@ -202,19 +206,19 @@ teardown() {
     [ "$(cat "$W/vol-$c/out")" = from-container ]
 }
 
-@test "ctr: no network (the default)" {
+@test "$TOOL: no network (the default)" {
     run ctr_run "$c" --rm -- sh -c 'ls /sys/class/net'
     expect_status 0
     [ "$output" = lo ]
 }
 
-@test "ctr: --net-host" {
+@test "$TOOL: --net-host" {
     run ctr_run "$c" --rm --net-host -- readlink /proc/self/ns/net
     expect_status 0
     [ "$output" = "$(readlink /proc/self/ns/net)" ]
 }
 
-@test "ctr: run --rm, repeated" {
+@test "$TOOL: run --rm, repeated" {
     local i
     for ((i = 0; i < INTEG_REPEAT; i++)); do
         ctr_run "$c" --rm -- true || { echo "run $i failed"; return 1; }
@@ -224,12 +228,12 @@ teardown() {
 }
 
 # Issue 7's limits, as the kernel sees them in the container's cgroup.
-@test "ctr: --memory-limit in the container's cgroup" {
+@test "$TOOL: --memory-limit in the container's cgroup" {
     ctr_run "$c" -d --memory-limit $((64 << 20)) -- sleep 1000
     [ "$(cgroup_file "$(task_pid "$c")" memory memory.limit_in_bytes memory.max)" = 67108864 ]
 }
 
-@test "ctr: --cpus in the container's cgroup" {
+@test "$TOOL: --cpus in the container's cgroup" {
     ctr_run "$c" -d --cpus 0.5 -- sleep 1000
     v=$(cgroup_file "$(task_pid "$c")" cpu cpu.cfs_quota_us cpu.max)
     [ "$v" = 50000 ] || [ "$v" = "50000 100000" ]

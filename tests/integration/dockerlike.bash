@@ -55,7 +55,7 @@ check_logs() {
 # own status.
 check_stop_term() {
     t run -d --name "$c" "$IMG" sh -c 'trap "exit 11" TERM; echo ready; while :; do sleep 0.1; done'
-    retry 100 logs_have "$c" ready
+    wait_for logs_have "$c" ready
     t stop -t 30 "$c"
     [ "$(inspect '{{.State.ExitCode}}' "$c")" = 11 ]
 }
@@ -70,9 +70,9 @@ check_stop_kill() {
 
 check_kill() {
     t run -d --name "$c" "$IMG" sh -c 'trap "echo got-usr1; exit 3" USR1; echo ready; while :; do sleep 0.1; done'
-    retry 100 logs_have "$c" ready
+    wait_for logs_have "$c" ready
     t kill -s USR1 "$c"
-    retry 100 status_is "$c" exited
+    wait_for status_is "$c" exited
     [ "$(inspect '{{.State.ExitCode}}' "$c")" = 3 ]
     run t logs "$c"
     expect_output_has got-usr1
@@ -131,7 +131,7 @@ check_interactive_shell() {
     tmux_send "$c" 'echo $((6 * 7))x'
     tmux_wait "$c" 42x
     tmux_send "$c" 'exit 7'
-    retry 300 test -s "$W/$c.rc"
+    wait_for test -s "$W/$c.rc"
     tmux -S "$W/tmux.sock" kill-session -t "$c"
     [ "$(cat "$W/$c.rc")" = exit-status=7 ]
 }

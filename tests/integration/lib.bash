@@ -1,19 +1,26 @@
 # Helpers shared by the tool suites (podman.bats, docker.bats, ctr.bats).
 # run.sh and private-ns.sh set INTEG_W (work dir), INTEG_RUNTIME (the OCI
-# runtime under test), INTEG_CGROUP_PARENT and INTEG_REPEAT.
+# runtime the checks run under), INTEG_TAG (empty for the runtime under
+# test, the reference runtime's name when the suite checks itself),
+# INTEG_DOCKER_RUNTIME (dockerd's name for INTEG_RUNTIME),
+# INTEG_CGROUP_PARENT and INTEG_REPEAT.
 W=$INTEG_W
 R=$INTEG_RUNTIME
+# A check's name: "<tool>: <check>", "<tool> (runc): <check>" under the
+# reference runtime, so both runs' results tell apart in the total.
+tag=${INTEG_TAG:+ ($INTEG_TAG)}
 IMG=localhost/bb:latest
 
-# retry N CMD...: run CMD until it succeeds, at most N times 0.1 s apart.
-retry() {
-    local n=$1 i
-    shift
-    for ((i = 0; i < n; i++)); do
-        "$@" && return 0
+# wait_for CMD...: run CMD every 0.1 s until it succeeds. What is awaited
+# is a condition, never a duration: the bound, $INTEG_WAIT seconds (default
+# 60, far more than any condition needs even in the TCG VM under load), only
+# ends a check whose condition never comes.
+wait_for() {
+    local deadline=$((SECONDS + ${INTEG_WAIT:-60}))
+    until "$@"; do
+        [ "$SECONDS" -lt "$deadline" ] || return 1
         sleep 0.1
     done
-    return 1
 }
 
 # expect_status N: bats' $status must be N; show the output if not.
@@ -61,12 +68,11 @@ tmux_shell() {
 tmux_send() {
     tmux -S "$W/tmux.sock" send-keys -t "$1" "$2" Enter
 }
+pane_shows() {
+    tmux -S "$W/tmux.sock" capture-pane -p -t "$1" 2>/dev/null | grep -qF -- "$2"
+}
 tmux_wait() {
-    local i
-    for ((i = 0; i < 300; i++)); do
-        tmux -S "$W/tmux.sock" capture-pane -p -t "$1" 2>/dev/null | grep -qF -- "$2" && return 0
-        sleep 0.1
-    done
+    wait_for pane_shows "$1" "$2" && return 0
     echo "tmux pane $1 never showed \"$2\"; it shows:"
     tmux -S "$W/tmux.sock" capture-pane -p -t "$1" 2>/dev/null || true
     return 1

@@ -1,8 +1,10 @@
 #!/bin/bash
 # private-ns.sh CMD...: run.sh's inside, in the private network and mount
 # namespace. Writes the tools' private configs into $INTEG_W, starts
-# containerd and dockerd on private sockets and roots, runs CMD, and stops
-# the daemons by pid.
+# containerd and dockerd on private sockets and roots, runs CMD (the checks)
+# under the runtime under test ($INTEG_RUNTIME) and again under the
+# reference runtime ($INTEG_REFERENCE, when set), and stops the daemons by
+# pid. Exits 1 when either run failed.
 set -euo pipefail
 W=$INTEG_W
 # Tools drop files in their working directory (conmon an "oom" marker).
@@ -83,12 +85,15 @@ containerd --config "$W/containerd.toml" >"$W/containerd.log" 2>&1 &
 pids+=($!)
 wait_socket "$W/containerd.sock" containerd "$W/containerd.log"
 
-# dockerd: private data and exec roots, on our containerd, with the runtime
-# under test as its default.
+# dockerd: private data and exec roots, on our containerd, with both
+# runtimes added (docker.bats picks one per container with --runtime) and
+# the runtime under test as its default.
+runtimes="\"it-test\": {\"path\": \"$INTEG_RUNTIME\"}"
+[ -z "$INTEG_REFERENCE" ] || runtimes+=", \"it-ref\": {\"path\": \"$INTEG_REFERENCE\"}"
 cat >"$W/daemon.json" <<CONF
 {
-  "runtimes": {"testrt": {"path": "$INTEG_RUNTIME"}},
-  "default-runtime": "testrt",
+  "runtimes": {$runtimes},
+  "default-runtime": "it-test",
   "cgroup-parent": "$INTEG_CGROUP_PARENT",
   "deprecated-key-path": "$W/docker-key.json",
   "userland-proxy": false
@@ -102,4 +107,10 @@ wait_socket "$W/docker.sock" dockerd "$W/dockerd.log"
 # docker.bats points the client at it (podman would read DOCKER_CONFIG too).
 export INTEG_DOCKER_HOST=unix://$W/docker.sock
 
-"$@"
+status=0
+INTEG_TAG= INTEG_DOCKER_RUNTIME=it-test "$@" || status=1
+if [ -n "$INTEG_REFERENCE" ]; then
+    INTEG_RUNTIME=$INTEG_REFERENCE INTEG_TAG=$(basename "$INTEG_REFERENCE") INTEG_DOCKER_RUNTIME=it-ref \
+        "$@" || status=1
+fi
+exit $status

@@ -51,7 +51,8 @@ fi
 # In the v2 VM, after the suites, nook under podman, containerd and Docker
 # (tests/integration): a subset of the checks with 3 rounds of "run --rm",
 # to fit the VM's time budget (a container start costs seconds under TCG);
-# the host runs all of them. INTEG_VM_FILTER= (empty) runs every check.
+# the host runs all of them, and again under runc. INTEG_VM_FILTER= (empty)
+# runs every check.
 integ=
 timeout=${NOOK_VM_TIMEOUT:-1200}
 if [ "$kind" = v2 ]; then
@@ -63,7 +64,7 @@ start=$(date +%s)
 status=0
 "$here/run-in-vm.sh" -k "$kind" -t "$timeout" \
     -e "NOOK_TEST_CGROUP_LIVE=$live" -e "NOOK_BUILD=$build" -e "VM_ROOTFS_CACHE=$cache" \
-    -e "INTEG=$integ" -e "INTEG_REPEAT=3" -e "INTEG_FILTER=${INTEG_VM_FILTER-$vm_filter}" \
+    -e "INTEG=$integ" -e "INTEG_REPEAT=3" -e "INTEG_REFERENCE=" -e "INTEG_FILTER=${INTEG_VM_FILTER-$vm_filter}" \
     sh -c 'cp -a "$VM_ROOTFS_CACHE" /tmp/rootfs-cache || exit 1
            export NOOK_ROOTFS_CACHE=/tmp/rootfs-cache
            bats --tap "$@"; s=$?
