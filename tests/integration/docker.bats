@@ -32,6 +32,13 @@ teardown() {
     check_run_exit_code
 }
 
+@test "$TOOL: run: command not found" {
+    check_run_not_found
+    # containerd's shim took it from the runtime's --log-format json log:
+    # without an error line there it says only "... exit status 1".
+    [[ "$output" != *"exit status"* ]]
+}
+
 @test "$TOOL: run -d + ps" {
     check_run_detached_ps
 }
@@ -117,14 +124,6 @@ teardown() {
     check_run_rm_repeated
 }
 
-@test "$TOOL: --memory limit in the container's cgroup" {
-    check_limit_memory
-}
-
-@test "$TOOL: --cpus limit in the container's cgroup" {
-    check_limit_cpus
-}
-
-@test "$TOOL: --pids-limit in the container's cgroup" {
-    check_limit_pids
+@test "$TOOL: --memory, --cpus, --pids-limit in the container's cgroup" {
+    check_limits
 }

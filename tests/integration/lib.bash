@@ -4,6 +4,8 @@
 # test, the reference runtime's name when the suite checks itself),
 # INTEG_DOCKER_RUNTIME (dockerd's name for INTEG_RUNTIME),
 # INTEG_CGROUP_PARENT and INTEG_REPEAT.
+bats_require_minimum_version 1.5.0 # run -N
+
 W=$INTEG_W
 R=$INTEG_RUNTIME
 # A check's name: "<tool>: <check>", "<tool> (runc): <check>" under the
@@ -56,6 +58,18 @@ cgroup_file() {
         path=$(awk -F: '$1 == "0" { print $3 }' "/proc/$pid/cgroup")
         cat "$mnt$path/$f2"
     fi
+}
+
+# expect_limits PID [PIDS-MAX]: PID's cgroup has a 64 MiB memory limit, a
+# CPU quota of half a CPU and, when given, PIDS-MAX as pids.max.
+expect_limits() {
+    local v
+    v=$(cgroup_file "$1" memory memory.limit_in_bytes memory.max)
+    [ "$v" = 67108864 ] || { echo "memory limit $v, want 67108864"; return 1; }
+    v=$(cgroup_file "$1" cpu cpu.cfs_quota_us cpu.max)
+    [ "$v" = 50000 ] || [ "$v" = "50000 100000" ] || { echo "CPU quota $v, want 50000"; return 1; }
+    [ -z "${2:-}" ] || v=$(cgroup_file "$1" pids pids.max pids.max)
+    [ -z "${2:-}" ] || [ "$v" = "$2" ] || { echo "pids.max $v, want $2"; return 1; }
 }
 
 # tmux_shell NAME CMD...: start CMD in a detached tmux session on a private

@@ -33,6 +33,10 @@ teardown() {
     check_run_exit_code
 }
 
+@test "$TOOL: run: command not found" {
+    check_run_not_found
+}
+
 @test "$TOOL: run -d + ps" {
     check_run_detached_ps
 }
@@ -117,14 +121,6 @@ teardown() {
     check_run_rm_repeated
 }
 
-@test "$TOOL: --memory limit in the container's cgroup" {
-    check_limit_memory
-}
-
-@test "$TOOL: --cpus limit in the container's cgroup" {
-    check_limit_cpus
-}
-
-@test "$TOOL: --pids-limit in the container's cgroup" {
-    check_limit_pids
+@test "$TOOL: --memory, --cpus, --pids-limit in the container's cgroup" {
+    check_limits
 }

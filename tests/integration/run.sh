@@ -118,7 +118,7 @@ trap 'exit 130' INT TERM
 # A check that hangs fails alone instead of stalling the whole run. Each
 # result line says how long its check took (--timing), to show what is slow;
 # nothing asserts on it.
-export BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-120}
+export BATS_TEST_TIMEOUT=${INTEG_TEST_TIMEOUT:-120}
 status=0
 files=()
 for t in "${tools[@]}"; do files+=("$here/$t.bats"); done
