@@ -56,7 +56,7 @@ fi
 # under TCG, so more would not fit the VM's time. Each check waits on
 # conditions (INTEG_WAIT bounds a wait, INTEG_TEST_TIMEOUT a check: both
 # only end a check that would never pass, so they are generous here).
-# INTEG_VM_FILTER= (empty) runs every check.
+# INTEG_VM_FILTER= (empty) runs every check (3 rounds of "run --rm").
 integ=
 timeout=${NOOK_VM_TIMEOUT:-1200}
 if [ "$kind" = v2 ]; then
@@ -68,7 +68,7 @@ start=$(date +%s)
 status=0
 "$here/run-in-vm.sh" -k "$kind" -t "$timeout" \
     -e "NOOK_TEST_CGROUP_LIVE=$live" -e "NOOK_BUILD=$build" -e "VM_ROOTFS_CACHE=$cache" \
-    -e "INTEG=$integ" -e "INTEG_REFERENCE=" -e "INTEG_WAIT=300" -e "INTEG_TEST_TIMEOUT=900" -e "INTEG_FILTER=${INTEG_VM_FILTER-$vm_filter}" \
+    -e "INTEG=$integ" -e "INTEG_REFERENCE=" -e "INTEG_REPEAT=3" -e "INTEG_WAIT=300" -e "INTEG_TEST_TIMEOUT=900" -e "INTEG_FILTER=${INTEG_VM_FILTER-$vm_filter}" \
     sh -c 'cp -a "$VM_ROOTFS_CACHE" /tmp/rootfs-cache || exit 1
            export NOOK_ROOTFS_CACHE=/tmp/rootfs-cache
            bats --tap "$@"; s=$?
