@@ -104,13 +104,18 @@ dockerd --config-file "$W/daemon.json" -H "unix://$W/docker.sock" \
     --containerd "$W/containerd.sock" >"$W/dockerd.log" 2>&1 &
 pids+=($!)
 wait_socket "$W/docker.sock" dockerd "$W/dockerd.log"
+echo "integration: containerd and dockerd up after ${SECONDS}s" >&2
 # docker.bats points the client at it (podman would read DOCKER_CONFIG too).
 export INTEG_DOCKER_HOST=unix://$W/docker.sock
 
 status=0
+SECONDS=0
 INTEG_TAG= INTEG_DOCKER_RUNTIME=it-test "$@" || status=1
+echo "integration: checks under $INTEG_RUNTIME took ${SECONDS}s" >&2
 if [ -n "$INTEG_REFERENCE" ]; then
+    SECONDS=0
     INTEG_RUNTIME=$INTEG_REFERENCE INTEG_TAG=$(basename "$INTEG_REFERENCE") INTEG_DOCKER_RUNTIME=it-ref \
         "$@" || status=1
+    echo "integration: checks under $INTEG_REFERENCE took ${SECONDS}s" >&2
 fi
 exit $status

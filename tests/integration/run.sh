@@ -114,6 +114,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 "$here/mkimages.sh" "$W" >&2
+echo "integration: images built after ${SECONDS}s" >&2
 
 # A check that hangs fails alone instead of stalling the whole run. Each
 # result line says how long its check took (--timing), to show what is slow;
