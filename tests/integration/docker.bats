@@ -28,6 +28,11 @@ teardown() {
     cleanup_containers
 }
 
+@test "$TOOL: the runtime dockerd runs" {
+    run -0 t info --format "{{(index .Runtimes \"$INTEG_DOCKER_RUNTIME\").Path}}"
+    [ "$output" = "$R" ]
+}
+
 @test "$TOOL: run: exit code" {
     check_run_exit_code
 }

@@ -8,16 +8,18 @@ load lib
 TOOL=podman$tag
 load dockerlike
 
-T_CMD="podman --runtime $R"
+# The runtime under test is podman's configured runtime (private-ns.sh);
+# the reference runtime is given with --runtime.
+T_CMD="podman${INTEG_TAG:+ --runtime $R}"
 T_RUN="$T_CMD run --cgroup-parent $INTEG_CGROUP_PARENT"
 # rm -t 0: podman's rm -f of a running container is a stop, which waits
 # 10 s before its SIGKILL for a pid 1 that ignores SIGTERM (sleep);
 # Docker's rm -f kills at once.
 t() {
     case "$1" in
-    run | create) podman --runtime "$R" "$1" --cgroup-parent "$INTEG_CGROUP_PARENT" "${@:2}" ;;
-    rm) podman --runtime "$R" rm -t 0 "${@:2}" ;;
-    *) podman --runtime "$R" "$@" ;;
+    run | create) $T_CMD "$1" --cgroup-parent "$INTEG_CGROUP_PARENT" "${@:2}" ;;
+    rm) $T_CMD rm -t 0 "${@:2}" ;;
+    *) $T_CMD "$@" ;;
     esac
 }
 
@@ -27,6 +29,11 @@ setup_file() {
 
 teardown() {
     cleanup_containers
+}
+
+@test "$TOOL: the runtime podman runs" {
+    run -0 $T_CMD info --format '{{.Host.OCIRuntime.Path}}'
+    [ "$output" = "$R" ]
 }
 
 @test "$TOOL: run: exit code" {

@@ -7,6 +7,7 @@
 # pid. Exits 1 when either run failed.
 set -euo pipefail
 W=$INTEG_W
+examples=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../docs/examples" && pwd)
 # Tools drop files in their working directory (conmon an "oom" marker).
 cd "$W"
 
@@ -26,16 +27,23 @@ done
 nofile=$(ulimit -Hn); nproc=$(ulimit -Hu)
 [ "$nofile" = unlimited ] || [ "$nofile" -gt 65536 ] && nofile=65536
 [ "$nproc" = unlimited ] || [ "$nproc" -gt 4096 ] && nproc=4096
-cat >"$W/containers.conf" <<CONF
+# The runtime under test is podman's runtime as docs/examples/containers.conf
+# makes nook podman's (its path replaced): podman.bats runs it with plain
+# `podman`, the reference runtime with --runtime.
+{
+    cat <<CONF
 [containers]
 default_ulimits = ["nofile=$nofile:$nofile", "nproc=$nproc:$nproc"]
-[engine]
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-tmp_dir = "$W/podman-tmp"
 [network]
 network_config_dir = "$W/podman-networks"
 CONF
+    sed -e "s|/usr/bin/nook|$INTEG_RUNTIME|" -e '/^\[engine\]$/r /dev/stdin' \
+        "$examples/containers.conf" <<CONF
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+tmp_dir = "$W/podman-tmp"
+CONF
+} >"$W/containers.conf"
 cat >"$W/storage.conf" <<CONF
 [storage]
 driver = "overlay"
@@ -85,20 +93,16 @@ containerd --config "$W/containerd.toml" >"$W/containerd.log" 2>&1 &
 pids+=($!)
 wait_socket "$W/containerd.sock" containerd "$W/containerd.log"
 
-# dockerd: private data and exec roots, on our containerd, with both
-# runtimes added (docker.bats picks one per container with --runtime) and
-# the runtime under test as its default.
-runtimes="\"it-test\": {\"path\": \"$INTEG_RUNTIME\"}"
-[ -z "$INTEG_REFERENCE" ] || runtimes+=", \"it-ref\": {\"path\": \"$INTEG_REFERENCE\"}"
-cat >"$W/daemon.json" <<CONF
-{
-  "runtimes": {$runtimes},
-  "default-runtime": "it-test",
-  "cgroup-parent": "$INTEG_CGROUP_PARENT",
-  "deprecated-key-path": "$W/docker-key.json",
-  "userland-proxy": false
-}
-CONF
+# dockerd: private data and exec roots, on our containerd. The runtime
+# under test is added as docs/examples/daemon.json adds nook (its path
+# replaced), under that name, and made the default as the example's README
+# says; the reference runtime is "it-ref". docker.bats picks one per
+# container with --runtime.
+sed "s|/usr/bin/nook|$INTEG_RUNTIME|" "$examples/daemon.json" |
+    jq --arg ref "$INTEG_REFERENCE" --arg parent "$INTEG_CGROUP_PARENT" --arg key "$W/docker-key.json" \
+        '. + {"default-runtime": "nook", "cgroup-parent": $parent, "deprecated-key-path": $key,
+              "userland-proxy": false}
+         | if $ref != "" then .runtimes["it-ref"] = {path: $ref} else . end' >"$W/daemon.json"
 dockerd --config-file "$W/daemon.json" -H "unix://$W/docker.sock" \
     --data-root "$W/docker-data" --exec-root "$W/docker-exec" --pidfile "$W/docker.pid" \
     --containerd "$W/containerd.sock" >"$W/dockerd.log" 2>&1 &
@@ -110,7 +114,7 @@ export INTEG_DOCKER_HOST=unix://$W/docker.sock
 
 status=0
 SECONDS=0
-INTEG_TAG= INTEG_DOCKER_RUNTIME=it-test "$@" || status=1
+INTEG_TAG= INTEG_DOCKER_RUNTIME=nook "$@" || status=1
 echo "integration: checks under $INTEG_RUNTIME took ${SECONDS}s" >&2
 if [ -n "$INTEG_REFERENCE" ]; then
     SECONDS=0
