@@ -28,8 +28,8 @@ nofile=$(ulimit -Hn); nproc=$(ulimit -Hu)
 [ "$nofile" = unlimited ] || [ "$nofile" -gt 65536 ] && nofile=65536
 [ "$nproc" = unlimited ] || [ "$nproc" -gt 4096 ] && nproc=4096
 # The runtime under test is podman's runtime as docs/examples/containers.conf
-# makes nook podman's (its path replaced): podman.bats runs it with plain
-# `podman`, the reference runtime with --runtime.
+# makes nook podman's (its path replaced; podman.bats shows podman picks it),
+# though the checks name their runtime with --runtime.
 {
     cat <<CONF
 [containers]
