@@ -204,11 +204,7 @@ void cgroup_record(const struct nook_cgroup *cg, struct nook_state *st)
 {
     free(st->cgroup_path);
     free(st->cgroup_backend);
-    for (size_t i = 0; i < st->cgroup_paths.n; i++) {
-        free(st->cgroup_paths.v[i].key);
-        free(st->cgroup_paths.v[i].value);
-    }
-    free(st->cgroup_paths.v);
+    spec_kvlist_free(&st->cgroup_paths);
     int fd;
     const char *track = tracking_path(cg, &fd);
     st->cgroup_path = track ? xstrdup(track) : NULL;

@@ -274,6 +274,8 @@ static _Noreturn void exec_child(struct exec_ctx *x)
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
+    /* In runc's words for the same step (see init_main). */
+    NOOK_TRACE("child process in init(): the exec'd process sets up");
     if (x->c->lock_fd >= 0)
         close(x->c->lock_fd);
     /* The cgroup directories are the host's: no fd of them may reach the
@@ -429,11 +431,7 @@ static int exec_cgroup_state(const struct nook_state *st, const char *arg, struc
 static void free_sub_state(struct nook_state *sub)
 {
     free(sub->cgroup_path);
-    for (size_t i = 0; i < sub->cgroup_paths.n; i++) {
-        free(sub->cgroup_paths.v[i].key);
-        free(sub->cgroup_paths.v[i].value);
-    }
-    free(sub->cgroup_paths.v);
+    spec_kvlist_free(&sub->cgroup_paths);
 }
 
 static int run_exec(struct exec_ctx *x, const sigset_t *set, struct nook_error *err)
@@ -481,6 +479,8 @@ static int run_exec(struct exec_ctx *x, const sigset_t *set, struct nook_error *
         x->c->lock_fd = -1;
     }
     bool in_cgroup = false;
+    /* runc's name for joining the namespaces (see create.c). */
+    NOOK_TRACE("nsexec container setup: fork the process to join the container's namespaces");
     pid_t pid = process_clone(0, x->have_cg ? cgroup_clone_fd(&x->cg) : -1, &in_cgroup);
     if (pid < 0)
         return nook_error_sys(err, "exec: fork");

@@ -363,6 +363,9 @@ _Noreturn void init_main(struct create_ctx *x)
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
+    /* The milestones of the init's life carry the words runc's debug log
+     * uses for the same steps, which tools and runc's tests look for. */
+    NOOK_TRACE("child process in init(): the container's init sets up");
     /* A nook killed during create takes the half-made init with it (in the
      * slow path this is the intermediate child; the init it forks notices
      * nook's end as EOF on the sync socket). */
@@ -437,6 +440,8 @@ _Noreturn void init_main(struct create_ctx *x)
         fail(x, &err);
     if (wait_for_start(x, &err) < 0)
         fail(x, &err);
+    NOOK_TRACE("init: closing the pipe to signal completion: exec.fifo, close-on-exec, "
+               "ends `start` at execve");
     /* startContainer hooks (run last, see finish.c) see the container
      * still "created", as in runc. */
     struct finish_opts f = {.st = &x->st, .seccomp = &x->seccomp, .keep_fds = x->o->preserve_fds,

@@ -38,6 +38,8 @@ struct spec_kvlist {
     struct spec_kv *v;
     size_t n;
 };
+/* Free every key and value and empty the list. */
+void spec_kvlist_free(struct spec_kvlist *l);
 
 /* ---- process ---------------------------------------------------------- */
 

@@ -193,12 +193,12 @@ void spec_state_free(struct nook_state *st)
     free(st->oci_version);
     free(st->id);
     free(st->bundle);
-    sp_kvlist_free(&st->annotations);
+    spec_kvlist_free(&st->annotations);
     free(st->rootfs);
     free(st->created);
     free(st->cgroup_path);
     free(st->cgroup_backend);
-    sp_kvlist_free(&st->cgroup_paths);
+    spec_kvlist_free(&st->cgroup_paths);
     free(st->overlay_upper);
     free(st->overlay_work);
     memset(st, 0, sizeof *st);
