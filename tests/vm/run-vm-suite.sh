@@ -68,7 +68,7 @@ start=$(date +%s)
 status=0
 "$here/run-in-vm.sh" -k "$kind" -t "$timeout" \
     -e "NOOK_TEST_CGROUP_LIVE=$live" -e "NOOK_BUILD=$build" -e "VM_ROOTFS_CACHE=$cache" \
-    -e "INTEG=$integ" -e "INTEG_REFERENCE=" -e "INTEG_REPEAT=3" -e "INTEG_WAIT=300" -e "INTEG_TEST_TIMEOUT=900" -e "INTEG_FILTER=${INTEG_VM_FILTER-$vm_filter}" \
+    -e "INTEG=$integ" -e "INTEG_REFERENCE=" -e "INTEG_REPEAT=3" -e "INTEG_WAIT=300" -e "INTEG_TEST_TIMEOUT=1200" -e "INTEG_FILTER=${INTEG_VM_FILTER-$vm_filter}" \
     sh -c 'cp -a "$VM_ROOTFS_CACHE" /tmp/rootfs-cache || exit 1
            export NOOK_ROOTFS_CACHE=/tmp/rootfs-cache
            bats --tap "$@"; s=$?
