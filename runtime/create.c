@@ -392,7 +392,8 @@ static void abort_create(struct create_ctx *x, struct created *out)
 {
     struct nook_error ignored;
     oom_monitor_stop(&x->st);
-    if (x->have_cg)
+    /* A shared cgroup holds others' processes: the init's own go below. */
+    if (x->have_cg && x->cg.procs_found == 0)
         cgroup_kill(&x->cg, &ignored);
     if (x->child > 0) {
         kill(x->child, SIGKILL);
@@ -452,6 +453,11 @@ static int create_cgroup(struct create_ctx *x, struct nook_error *err)
 {
     if (cgroup_create(x->spec, x->o->id, &x->cg, err) == 0) {
         x->have_cg = true;
+        /* runc 1.1 words (a warning there, an error from runc 1.2 on). */
+        if (x->cg.procs_found > 0)
+            runtime_warn(x->warnings, "container's cgroup is not empty: %zu process(es) found; "
+                         "it is shared with them, so nook never kills or removes it as a whole",
+                         x->cg.procs_found);
         /* Kernel memory limits are gone (Linux 5.16; deprecated before): as
          * runc, accepted and ignored on every backend. */
         const struct spec_resources *r = &x->spec->resources;
@@ -529,8 +535,10 @@ static int check_privileges(const struct spec *s, struct nook_error *err)
 static int check_options(const struct create_ctx *x, struct nook_error *err)
 {
     const struct spec *s = x->spec;
-    if (!s->has_process)
-        return nook_error_set(err, 0, "process: required to create a container");
+    /* config.md: process is REQUIRED only "when start is called"; a
+     * container created without one waits until deleted (start refuses). */
+    if (!s->has_process && x->o->run)
+        return nook_error_set(err, 0, "process: required to run a container");
     if (rootfs_validate_shared_mntns(s, err) < 0)
         return -1;
     if (s->process.terminal && !x->o->console_socket && (!x->o->run || x->o->detach))
@@ -583,6 +591,29 @@ static int start_oom_monitor(struct create_ctx *x, struct nook_error *err)
     return oom_monitor_start(&a, &x->st.oom_monitor_pid, &x->st.oom_monitor_start_time, err);
 }
 
+/* restore: criu instead of an init; the container is running once its
+ * state is written. */
+static int finish_restore(struct create_ctx *x, struct created *out, struct nook_error *err)
+{
+    if (x->o->console_socket && console_socket_connect(x->o->console_socket, &x->console_sock, err) < 0)
+        return -1;
+    if (restore_processes(x, out, err) < 0)
+        return -1;
+    runtime_step(x->g, "restore", "processes restored");
+    unsigned long long start;
+    if (proc_stat_start_time(out->init, &start, NULL) < 0)
+        return nook_error_set(err, 0, "restored init exited at once");
+    x->st.pid = out->init;
+    x->st.pid_start_time = start;
+    x->st.status = NOOK_STATUS_RUNNING;
+    if (save_state(x, err) < 0)
+        return -1;
+    runtime_step(x->g, "restore", "state.json written");
+    if (x->o->pid_file && write_pid_file(x->o->pid_file, out->init, err) < 0)
+        return nook_error_wrap(err, "write --pid-file");
+    return 0;
+}
+
 static int do_create(struct create_ctx *x, struct created *out, struct nook_error *err)
 {
     if (!runtime_id_valid(x->o->id))
@@ -618,6 +649,8 @@ static int do_create(struct create_ctx *x, struct created *out, struct nook_erro
     else
         forget_cgroup(&x->st);
     runtime_step(g, "create", "cgroup made");
+    if (x->o->restore)
+        return finish_restore(x, out, err);
     if (make_exec_fifo(x, err) < 0)
         return -1;
     runtime_step(g, "create", "exec.fifo made");

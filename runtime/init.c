@@ -421,7 +421,8 @@ _Noreturn void init_main(struct create_ctx *x)
     }
     if (ns_set_hostname(x->spec, &err) < 0 || ns_loopback_up(x->spec, &err) < 0 ||
         rootfs_mount(x->spec, &x->plan, &ro, &err) < 0 ||
-        run_create_hooks(x, &err) < 0 || rootfs_pivot(x->spec, &x->plan, &ro, &err) < 0 || make_cwd(&x->spec->process, &err) < 0 ||
+        run_create_hooks(x, &err) < 0 || rootfs_pivot(x->spec, &x->plan, &ro, &err) < 0 ||
+        (x->spec->has_process && make_cwd(&x->spec->process, &err) < 0) ||
         ns_apply_sysctl(x->spec, &err) < 0 || set_personality(x->spec, &err) < 0 ||
         process_set_rlimits(&x->spec->process, &err) < 0 || setup_console(x, &err) < 0 ||
         check_executable(&x->spec->process, &err) < 0)
@@ -440,6 +441,12 @@ _Noreturn void init_main(struct create_ctx *x)
         fail(x, &err);
     if (wait_for_start(x, &err) < 0)
         fail(x, &err);
+    /* `nook start` refuses a container without a process before it opens
+     * exec.fifo; only someone else opening it gets here. */
+    if (!x->spec->has_process) {
+        nook_error_set(&err, 0, "start: config.json has no process to run");
+        fail(x, &err);
+    }
     NOOK_TRACE("init: closing the pipe to signal completion: exec.fifo, close-on-exec, "
                "ends `start` at execve");
     /* startContainer hooks (run last, see finish.c) see the container
