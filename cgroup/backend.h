@@ -18,9 +18,9 @@ struct cgroup_ops {
     /* Once the directories exist (v1: cpuset.cpus/mems from the parent). */
     int (*setup)(const struct nook_cgroup *cg, const struct cgroup_host *h,
                  struct nook_error *err);
-    /* Write resources; nodes (linux.devices, at create) get allow rules. */
+    /* Write resources. */
     int (*apply)(const struct nook_cgroup *cg, const struct spec_resources *r,
-                 const struct spec_device *nodes, size_t n_nodes, struct nook_error *err);
+                 struct nook_error *err);
     int (*freeze)(const struct nook_cgroup *cg, bool frozen, struct nook_error *err);
     int (*is_frozen)(const struct nook_cgroup *cg, bool *frozen, struct nook_error *err);
     int (*kill)(const struct nook_cgroup *cg, struct nook_error *err);
@@ -65,13 +65,15 @@ void cg_forget_created(struct cg_created *c);
 /* open path O_PATH|O_DIRECTORY and check it is on a cgroup (v2) or cgroup
  * (v1) file system. */
 int cg_open_dir(const char *path, bool v2, int *fd, struct nook_error *err);
-/* An existing cgroup named by linux.cgroupsPath may be joined only when no
- * process runs in it. */
-int cg_check_empty(int dirfd, const char *path, struct nook_error *err);
+/* How many processes cgroup.procs lists (not those of child cgroups). */
+int cg_count_procs(int dirfd, const char *path, size_t *n, struct nook_error *err);
 /* rmdir path and the child cgroups below it, deepest first, retrying EBUSY
  * briefly; then its parents that nook made (they carry the xattr) and that
  * are now empty. */
 int cg_remove_dir(const char *path, struct nook_error *err);
+/* One rmdir of path (failing while processes or child cgroups use it), then
+ * the parents as cg_remove_dir does. */
+void cg_remove_dir_if_unused(const char *path);
 
 /* Processes of the cgroup tree at dirfd (cgroup.procs of it and every child). */
 int cg_tree_pids(int dirfd, const char *path, pid_t **pids, size_t *n, struct nook_error *err);
@@ -97,7 +99,7 @@ const char *cg_missing_controller_hint(const char *ctl, bool v1_host);
 /* ---- v2 pieces the hybrid backend reuses ---- */
 int cg_v2_check(const struct cgroup_host *h, const struct spec *spec, struct nook_error *err);
 int cg_v2_apply(const struct nook_cgroup *cg, const struct spec_resources *r,
-                const struct spec_device *nodes, size_t n_nodes, struct nook_error *err);
+                struct nook_error *err);
 int cg_v2_stats(const struct nook_cgroup *cg, struct nook_stats *s, struct nook_error *err);
 int cg_v2_oom_open(const struct nook_cgroup *cg, struct cgroup_oom_events *w,
                    struct nook_error *err);
@@ -123,7 +125,7 @@ int cg_v1_check(const struct cgroup_host *h, const struct spec *spec, struct noo
 int cg_v1_setup(const struct nook_cgroup *cg, const struct cgroup_host *h,
                 struct nook_error *err);
 int cg_v1_apply(const struct nook_cgroup *cg, const struct spec_resources *r,
-                const struct spec_device *nodes, size_t n_nodes, struct nook_error *err);
+                struct nook_error *err);
 int cg_v1_stats(const struct nook_cgroup *cg, struct nook_stats *s, struct nook_error *err);
 int cg_v1_oom_open(const struct nook_cgroup *cg, struct cgroup_oom_events *w,
                    struct nook_error *err);

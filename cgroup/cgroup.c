@@ -57,8 +57,27 @@ struct target {
     char *path;
     struct cg_created made;
     int fd;
-    bool existed; /* the leaf was there before */
+    size_t procs; /* the leaf was there before, with this many processes */
 };
+
+/* A directory frozen already (by whoever made it, or a v1 freezer parent)
+ * would stop the init before it reports back, and nook would wait for it
+ * forever: refused, as runc does. Each hierarchy that freezes says so
+ * itself: cgroup2's cgroup.freeze (the hybrid host's unified directory
+ * too), the v1 freezer's freezer.state (FROZEN or FREEZING, also when
+ * only a parent froze). */
+static bool target_frozen(const struct target *t)
+{
+    if (!t->m->v2 && !cg_comma_list_has(t->m->controllers, "freezer"))
+        return false;
+    char *state;
+    struct nook_error ignored;
+    if (cg_read(t->fd, t->m->v2 ? "cgroup.freeze" : "freezer.state", &state, &ignored) < 0)
+        return false; /* a cgroup2 without cgroup.freeze (before 5.2) cannot freeze */
+    bool frozen = t->m->v2 ? strcmp(state, "0") != 0 : strcmp(state, "THAWED") != 0;
+    free(state);
+    return frozen;
+}
 
 static int make_target(struct target *t, struct nook_error *err)
 {
@@ -72,9 +91,11 @@ static int make_target(struct target *t, struct nook_error *err)
     }
     if (r == 0)
         r = cg_open_dir(t->path, t->m->v2, &t->fd, err);
+    if (r == 0 && target_frozen(t))
+        r = nook_error_set(err, 0, "linux.cgroupsPath: container's cgroup unexpectedly frozen: "
+                           "%s (thaw it first)", t->path);
     if (r == 0 && leaf_existed)
-        r = cg_check_empty(t->fd, t->path, err);
-    t->existed = leaf_existed;
+        r = cg_count_procs(t->fd, t->path, &t->procs, err);
     return r;
 }
 
@@ -129,25 +150,18 @@ int cgroup_create(const struct spec *spec, const char *id, struct nook_cgroup *c
         if (r == 0)
             n++;
     }
-    bool existed = false;
     for (size_t i = 0; i < n && r == 0; i++) {
         r = make_target(&t[i], err);
-        existed = existed || t[i].existed;
+        if (t[i].procs > cg->procs_found)
+            cg->procs_found = t[i].procs;
     }
     if (r == 0) {
         cg->ops = ops;
         cg->kind = h.kind;
         adopt_targets(cg, t, n);
-        /* A frozen cgroup would stop the init before it reports back. */
-        bool frozen = false;
-        struct nook_error probe;
-        if (existed && ops->is_frozen(cg, &frozen, &probe) == 0 && frozen)
-            r = nook_error_set(err, 0, "linux.cgroupsPath: the container's cgroup unexpectedly "
-                               "frozen (thaw it first)");
-        if (r == 0)
-            r = ops->setup(cg, &h, err);
+        r = ops->setup(cg, &h, err);
         if (r == 0 && spec->has_resources)
-            r = ops->apply(cg, &spec->resources, spec->devices, spec->n_devices, err);
+            r = ops->apply(cg, &spec->resources, err);
         if (r < 0)
             cgroup_close(cg);
     }
@@ -204,11 +218,7 @@ void cgroup_record(const struct nook_cgroup *cg, struct nook_state *st)
 {
     free(st->cgroup_path);
     free(st->cgroup_backend);
-    for (size_t i = 0; i < st->cgroup_paths.n; i++) {
-        free(st->cgroup_paths.v[i].key);
-        free(st->cgroup_paths.v[i].value);
-    }
-    free(st->cgroup_paths.v);
+    spec_kvlist_free(&st->cgroup_paths);
     int fd;
     const char *track = tracking_path(cg, &fd);
     st->cgroup_path = track ? xstrdup(track) : NULL;
@@ -224,6 +234,7 @@ void cgroup_record(const struct nook_cgroup *cg, struct nook_state *st)
         st->cgroup_paths.v[k++].value = xstrdup(cg->v1[i].path);
     }
     st->cgroup_paths.n = k;
+    st->cgroup_shared = cg->procs_found > 0;
 }
 
 /* A directory that is gone (removed by hand, or half of an interrupted
@@ -297,7 +308,7 @@ void cgroup_close(struct nook_cgroup *cg)
 
 int cgroup_clone_fd(const struct nook_cgroup *cg)
 {
-    return cg->kind == CGROUP_V2 ? cg->dirfd : -1;
+    return cg->dirfd;
 }
 
 int cgroup_enter(const struct nook_cgroup *cg, pid_t pid, struct nook_error *err)
@@ -308,6 +319,17 @@ int cgroup_enter(const struct nook_cgroup *cg, pid_t pid, struct nook_error *err
         return nook_error_wrap(err, "join cgroup %s", cg->path);
     for (size_t i = 0; i < cg->n_v1; i++)
         if (write_string_at(cg->v1[i].fd, "cgroup.procs", buf, err) < 0)
+            return nook_error_wrap(err, "join cgroup %s", cg->v1[i].path);
+    return 0;
+}
+
+int cgroup_enter_self(const struct nook_cgroup *cg, bool cgroup2_too, struct nook_error *err)
+{
+    /* cgroup2's cgroup.procs moves a whole process: it takes the lock. */
+    if (cgroup2_too && cg->dirfd >= 0 && write_string_at(cg->dirfd, "cgroup.procs", "0", err) < 0)
+        return nook_error_wrap(err, "join cgroup %s", cg->path);
+    for (size_t i = 0; i < cg->n_v1; i++)
+        if (write_string_at(cg->v1[i].fd, "tasks", "0", err) < 0)
             return nook_error_wrap(err, "join cgroup %s", cg->v1[i].path);
     return 0;
 }
@@ -331,12 +353,22 @@ int cgroup_destroy(struct nook_cgroup *cg, struct nook_error *err)
     return r;
 }
 
+void cgroup_release_shared(struct nook_cgroup *cg)
+{
+    cgroup_close_fds(cg);
+    if (cg->path)
+        cg_remove_dir_if_unused(cg->path);
+    for (size_t i = 0; i < cg->n_v1; i++)
+        cg_remove_dir_if_unused(cg->v1[i].path);
+    cgroup_close(cg);
+}
+
 /* ---- through the backend ---- */
 
 int cgroup_apply(const struct nook_cgroup *cg, const struct spec_resources *r,
                  struct nook_error *err)
 {
-    return cg->ops->apply(cg, r, NULL, 0, err);
+    return cg->ops->apply(cg, r, err);
 }
 
 int cgroup_freeze(const struct nook_cgroup *cg, bool frozen, struct nook_error *err)

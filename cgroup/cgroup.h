@@ -38,6 +38,10 @@ struct nook_cgroup {
     int dirfd;  /* O_PATH|O_DIRECTORY of path (usable for CLONE_INTO_CGROUP), or -1 */
     struct cgroup_v1_dir *v1; /* v1, hybrid: every v1 hierarchy */
     size_t n_v1;
+    /* cgroup_create: the processes a directory of it held already (most in
+     * any hierarchy): the cgroup is shared with them (runc allows that with
+     * a warning), so it is never killed or removed as a whole. */
+    size_t procs_found;
 };
 
 /* The kind of cgroup host nook runs on, from /proc/self/mountinfo. */
@@ -68,7 +72,7 @@ int cgroup_plan(const struct spec *spec, const char *id, struct nook_cgroup *cg,
                 struct nook_error *err);
 /* Record the backend and every path in the state (cgroup_path: the directory
  * that tracks the processes; cgroup_backend; cgroup_paths: "unified" or the v1
- * controller set -> path). */
+ * controller set -> path; cgroup_shared: procs_found). */
 void cgroup_record(const struct nook_cgroup *cg, struct nook_state *st);
 /* Open the cgroup recorded in st (no cgroup recorded: error with code ENOENT;
  * a state from before backends were recorded is a v2 one at cgroup_path). */
@@ -77,12 +81,22 @@ void cgroup_close(struct nook_cgroup *cg);
 /* In the container's init, before it runs anything of the container: close
  * the directory fds (they are the host's) and keep nothing else. */
 void cgroup_close_fds(struct nook_cgroup *cg);
-/* The fd for clone3's CLONE_INTO_CGROUP, or -1 when a clone there would not
- * be in all of the container's cgroups (v1): then cgroup_enter after. */
+/* The fd for clone3's CLONE_INTO_CGROUP: the cgroup2 directory (v2, hybrid),
+ * or -1 (pure v1). A clone there is in the cgroup2 one only: the v1
+ * hierarchies it joins itself (cgroup_enter_self). */
 int cgroup_clone_fd(const struct nook_cgroup *cg);
 
 /* Move pid into every one of the container's directories (cgroup.procs). */
 int cgroup_enter(const struct nook_cgroup *cg, pid_t pid, struct nook_error *err);
+
+/* In a process nook just cloned (single-threaded, as every clone is): join
+ * every v1 directory by writing "0" to its tasks file, and the cgroup2 one
+ * too when cgroup2_too (the clone could not land there). A thread moving
+ * itself is moved without the global lock that a pid written to
+ * cgroup.procs takes (cgroup_threadgroup_rwsem, whose write side waits for
+ * an RCU grace period: 3 ms for the 9 v1 hierarchies of the CI host, against
+ * 0.1 ms this way). */
+int cgroup_enter_self(const struct nook_cgroup *cg, bool cgroup2_too, struct nook_error *err);
 /* Write resources (`update`). */
 int cgroup_apply(const struct nook_cgroup *cg, const struct spec_resources *r,
                  struct nook_error *err);
@@ -103,6 +117,10 @@ int cgroup_pids(const struct nook_cgroup *cg, pid_t **pids, size_t *n, struct no
  * kill first; retries briefly on EBUSY while the kernel finishes reaping),
  * and the parents nook created that are now empty. Closes cg. */
 int cgroup_destroy(struct nook_cgroup *cg, struct nook_error *err);
+/* A shared cgroup (procs_found): remove the directories no process or child
+ * cgroup uses any more, at once (no waiting), and leave the others to
+ * whoever runs in them. Closes cg. */
+void cgroup_release_shared(struct nook_cgroup *cg);
 
 /* What `events` reports (fields whose controller the cgroup lacks stay 0
  * with has_* false). Limits read "max" are UINT64_MAX. */
@@ -210,12 +228,14 @@ void cgroup_writes_free(struct cgroup_writes *w);
  * unknown prefixes. */
 const char *cgroup_file_controller(const char *file);
 
-/* The device rules a container gets: linux.resources.devices, then an allow
- * rule for every linux.devices node, then runc's default allowed devices
- * (null, zero, full, random, urandom, tty, ptmx, pts/N, net/tun and mknod of
- * anything), so a container always has its /dev basics. Caller frees. */
+/* The device rules a container gets: linux.resources.devices, then runc's
+ * default allowed devices (null, zero, full, random, urandom, tty, ptmx,
+ * pts/N, net/tun and mknod of anything), so a container always has its /dev
+ * basics. The linux.devices nodes get no rule of their own: as in runc, a
+ * node the rules deny exists but cannot be opened (runtimes under podman,
+ * Docker and containerd add the allow rule to linux.resources.devices).
+ * Caller frees. */
 void cgroup_device_rules(const struct spec_device_rule *rules, size_t n,
-                         const struct spec_device *nodes, size_t n_nodes,
                          struct spec_device_rule **out, size_t *n_out);
 /* The BPF_PROG_TYPE_CGROUP_DEVICE program for rules (v2): default deny,
  * later rules win (per access bit). Caller frees *insns. */

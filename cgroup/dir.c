@@ -175,16 +175,16 @@ int cg_open_dir(const char *path, bool v2, int *fd, struct nook_error *err)
     return 0;
 }
 
-int cg_check_empty(int dirfd, const char *path, struct nook_error *err)
+int cg_count_procs(int dirfd, const char *path, size_t *n, struct nook_error *err)
 {
     char *procs;
     if (cg_read(dirfd, "cgroup.procs", &procs, err) < 0)
         return nook_error_wrap(err, "%s", path);
-    bool empty = procs[0] == '\0';
+    *n = 0;
+    for (const char *p = procs; *p; p++)
+        if (*p == '\n' || p[1] == '\0')
+            (*n)++;
     free(procs);
-    if (!empty)
-        return nook_error_set(err, 0, "linux.cgroupsPath: cgroup %s already has processes",
-                              path);
     return 0;
 }
 
@@ -247,6 +247,12 @@ static void remove_created_parents(const char *path)
             break;
     }
     free(dir);
+}
+
+void cg_remove_dir_if_unused(const char *path)
+{
+    if (rmdir(path) == 0)
+        remove_created_parents(path);
 }
 
 int cg_remove_dir(const char *path, struct nook_error *err)

@@ -240,7 +240,7 @@ static void read_facts(const struct nook_cgroup *cg, struct cgroup_v1_facts *f)
 }
 
 int cg_v1_apply(const struct nook_cgroup *cg, const struct spec_resources *r,
-                const struct spec_device *nodes, size_t n_nodes, struct nook_error *err)
+                struct nook_error *err)
 {
     struct cgroup_v1_facts f;
     read_facts(cg, &f);
@@ -248,7 +248,7 @@ int cg_v1_apply(const struct nook_cgroup *cg, const struct spec_resources *r,
     struct spec_device_rule *rules = NULL;
     size_t n_rules = 0;
     if (r->n_devices > 0)
-        cgroup_device_rules(r->devices, r->n_devices, nodes, n_nodes, &rules, &n_rules);
+        cgroup_device_rules(r->devices, r->n_devices, &rules, &n_rules);
     struct cgroup_writes w;
     int ret = cgroup_v1_plan_writes(r, &f, rules, n_rules, &w, err);
     free(rules);

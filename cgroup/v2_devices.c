@@ -29,21 +29,12 @@ static const struct spec_device_rule default_rules[] = {
 #define N_DEFAULT_RULES (sizeof default_rules / sizeof default_rules[0])
 
 void cgroup_device_rules(const struct spec_device_rule *rules, size_t n,
-                         const struct spec_device *nodes, size_t n_nodes,
                          struct spec_device_rule **out, size_t *n_out)
 {
-    struct spec_device_rule *v = xcalloc(n + n_nodes + N_DEFAULT_RULES, sizeof *v);
+    struct spec_device_rule *v = xcalloc(n + N_DEFAULT_RULES, sizeof *v);
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
         v[k++] = rules[i];
-    /* The nodes linux.devices asks nook to create must be usable (runc). */
-    for (size_t i = 0; i < n_nodes; i++) {
-        if (nodes[i].type == 'p')
-            continue;
-        v[k] = (struct spec_device_rule){true, nodes[i].type == 'b' ? 'b' : 'c',
-                                         nodes[i].major, nodes[i].minor, "rwm"};
-        k++;
-    }
     for (size_t i = 0; i < N_DEFAULT_RULES; i++)
         v[k++] = default_rules[i];
     *out = v;

@@ -215,7 +215,7 @@ const char *cgroup_file_controller(const char *file)
 /* The v2 backend's apply: controllers enabled in the ancestors, the files,
  * then the device filter. */
 int cg_v2_apply(const struct nook_cgroup *cg, const struct spec_resources *r,
-                    const struct spec_device *nodes, size_t n_nodes, struct nook_error *err)
+                struct nook_error *err)
 {
     struct stat st;
     bool bfq = fstatat(cg->dirfd, "io.bfq.weight", &st, 0) == 0;
@@ -237,7 +237,7 @@ int cg_v2_apply(const struct nook_cgroup *cg, const struct spec_resources *r,
     if (r->n_devices > 0) {
         struct spec_device_rule *all;
         size_t n_all;
-        cgroup_device_rules(r->devices, r->n_devices, nodes, n_nodes, &all, &n_all);
+        cgroup_device_rules(r->devices, r->n_devices, &all, &n_all);
         int d = cg_v2_apply_devices(cg, all, n_all, err);
         free(all);
         if (d < 0)

@@ -97,6 +97,22 @@ static int walk_component(struct walk *w, const char *name, char **rest, size_t 
     return 0;
 }
 
+/* The next component of path at *pos (slashes skipped), malloc'd, with
+ * *pos moved past it; NULL at the end. */
+static char *next_component(const char *path, size_t *pos)
+{
+    while (path[*pos] == '/')
+        (*pos)++;
+    if (!path[*pos])
+        return NULL;
+    size_t len = strcspn(path + *pos, "/");
+    char *name = xmalloc(len + 1);
+    memcpy(name, path + *pos, len);
+    name[len] = '\0';
+    *pos += len;
+    return name;
+}
+
 int rootfs_open_in_root_walk(int rootfd, const char *path, int flags)
 {
     struct walk w = {0};
@@ -107,16 +123,8 @@ int rootfs_open_in_root_walk(int rootfd, const char *path, int flags)
     char *rest = xstrdup(path);
     size_t pos = 0;
     int links = 0, rc = 0;
-    while (rc == 0 && rest[pos]) {
-        if (rest[pos] == '/') {
-            pos++;
-            continue;
-        }
-        size_t len = strcspn(rest + pos, "/");
-        char *name = xmalloc(len + 1);
-        memcpy(name, rest + pos, len);
-        name[len] = '\0';
-        pos += len;
+    char *name;
+    while (rc == 0 && (name = next_component(rest, &pos))) {
         rc = walk_component(&w, name, &rest, &pos, &links);
         free(name);
     }
@@ -173,16 +181,8 @@ static char *creation_path(int rootfd, const char *path)
     size_t pos = 0;
     int links = 0;
     bool missing = false, failed = false;
-    while (!failed && rest[pos]) {
-        if (rest[pos] == '/') {
-            pos++;
-            continue;
-        }
-        size_t len = strcspn(rest + pos, "/");
-        char *name = xmalloc(len + 1);
-        memcpy(name, rest + pos, len);
-        name[len] = '\0';
-        pos += len;
+    char *name;
+    while (!failed && (name = next_component(rest, &pos))) {
         if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
             char *up = strrchr(out, '/');
             if (name[1] == '.' && up)

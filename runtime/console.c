@@ -22,40 +22,8 @@
 
 int fd_send(int sock, int fd, const void *data, size_t len, struct nook_error *err)
 {
-    /* A message with ancillary data must carry at least one byte. */
-    char dummy = 0;
-    struct iovec iov = {.iov_base = len ? (void *)data : &dummy, .iov_len = len ? len : 1};
-    union {
-        char buf[CMSG_SPACE(sizeof(int))];
-        struct cmsghdr align;
-    } ctl;
-    memset(&ctl, 0, sizeof ctl);
-    struct msghdr msg = {
-        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf};
-    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(c), &fd, sizeof fd);
-
-    ssize_t n;
-    do
-        n = sendmsg(sock, &msg, MSG_NOSIGNAL);
-    while (n < 0 && errno == EINTR);
-    if (n < 0)
+    if (unix_send_fd(sock, fd, data, len) < 0)
         return nook_error_sys(err, "send fd");
-    /* A stream socket may take part of the payload; the fd went with the
-     * first byte, the rest follows as plain data. */
-    const char *rest = iov.iov_base;
-    size_t off = (size_t)n;
-    while (off < iov.iov_len) {
-        n = send(sock, rest + off, iov.iov_len - off, MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return nook_error_sys(err, "send fd");
-        off += (size_t)n;
-    }
     return 0;
 }
 

@@ -77,7 +77,10 @@ int process_finish_and_exec(const struct spec *spec, const struct spec_process *
     /* Traced before the filter is loaded: nothing the profile forbids. */
     if (file && nook_trace_sink_fn) {
         char args[1024];
-        NOOK_TRACE("exec %s [%s] as %u:%u in %s", file,
+        /* "setns_init": runc's name for the process exec sets up in the
+         * joined namespaces, whose "about to exec" line tools look for. */
+        NOOK_TRACE("%s: about to exec %s [%s] as %u:%u in %s",
+                   f->start_hooks ? "init" : "setns_init", file,
                    nook_trace_argv(p->args.v, p->args.n, args, sizeof args),
                    (unsigned)p->user.uid, (unsigned)p->user.gid, p->cwd);
     }

@@ -419,7 +419,15 @@ int hooks_run(const struct spec *spec, enum spec_hook_kind kind, const struct no
     const struct spec_hook_list *list = &spec->hooks[kind];
     if (list->n == 0)
         return 0;
-    char *json = spec_state_oci_json(st);
+    /* runtime.md: "created" is the state after step 2 of the lifecycle (the
+     * environment exists); prestart, createRuntime and createContainer are
+     * steps 3 to 5, so they are told "created" while nook's own state file
+     * still says "creating" until create returns. */
+    struct nook_state told = *st;
+    if (kind == SPEC_HOOK_PRESTART || kind == SPEC_HOOK_CREATE_RUNTIME ||
+        kind == SPEC_HOOK_CREATE_CONTAINER)
+        told.status = NOOK_STATUS_CREATED;
+    char *json = spec_state_oci_json(&told);
     if (!json)
         return nook_error_set(err, 0, "%s hooks: encode the container state",
                               hook_kind_names[kind]);

@@ -40,11 +40,10 @@ static _Noreturn void fail(struct create_ctx *x, struct nook_error *err)
     _exit(err->code == ENOENT ? 127 : err->code == EACCES ? 126 : 1);
 }
 
-static int ask(struct create_ctx *x, int type, int want, pid_t *pid, struct nook_error *err)
+/* The next message from nook, which must be of type want. */
+static int await(struct create_ctx *x, int want, pid_t *pid, struct nook_error *err)
 {
     struct sync_msg m;
-    if (sync_send(x->sync[1], type, 0, NULL, -1, err) < 0)
-        return -1;
     int r = sync_recv(x->sync[1], &m, NULL, NULL, err);
     if (r < 0)
         return -1;
@@ -55,6 +54,13 @@ static int ask(struct create_ctx *x, int type, int want, pid_t *pid, struct nook
     if (pid)
         *pid = m.pid;
     return 0;
+}
+
+static int ask(struct create_ctx *x, int type, int want, pid_t *pid, struct nook_error *err)
+{
+    if (sync_send(x->sync[1], type, 0, NULL, -1, err) < 0)
+        return -1;
+    return await(x, want, pid, err);
 }
 
 /* CVE-2019-5736: the init is a clone of nook, so until its execve
@@ -363,6 +369,9 @@ _Noreturn void init_main(struct create_ctx *x)
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
+    /* The milestones of the init's life carry the words runc's debug log
+     * uses for the same steps, which tools and runc's tests look for. */
+    NOOK_TRACE("child process in init(): the container's init sets up");
     /* A nook killed during create takes the half-made init with it (in the
      * slow path this is the intermediate child; the init it forks notices
      * nook's end as EOF on the sync socket). */
@@ -373,10 +382,15 @@ _Noreturn void init_main(struct create_ctx *x)
     /* Our copy of the lock fd would keep the container locked after create. */
     close(x->lock_fd);
     x->lock_fd = -1;
-    /* The cgroup directories are the host's: an fd of one left open could be
-     * process.cwd "/proc/self/fd/N", outside the root (CVE-2024-21626). */
-    if (x->have_cg)
+    /* In every one of the container's cgroups before anything else (on the
+     * slow path the init we fork inherits them). Then the directories' fds go: they are the host's, and one left
+     * open could be process.cwd "/proc/self/fd/N", outside the root
+     * (CVE-2024-21626). */
+    if (x->have_cg) {
+        if (cgroup_enter_self(&x->cg, !x->in_cgroup2, &err) < 0)
+            fail(x, &err);
         cgroup_close_fds(&x->cg);
+    }
     /* Through the host's /proc, before any namespace is joined (so nothing
      * the container controls can be mounted over it, CVE-2025-52881) and
      * while our own /proc files are still ours to write (see set_dumpable). */
@@ -386,7 +400,8 @@ _Noreturn void init_main(struct create_ctx *x)
     if (x->slow_path && (set_dumpable(false, &err) < 0 || make_namespaces_after_join(x, &err) < 0))
         fail(x, &err);
     pid_t host_pid;
-    if (ask(x, SYNC_HELLO, SYNC_GO, &host_pid, &err) < 0)
+    if ((create_init_says_hello(x) ? ask(x, SYNC_HELLO, SYNC_GO, &host_pid, &err)
+                                   : await(x, SYNC_GO, &host_pid, &err)) < 0)
         fail(x, &err);
     x->st.pid = host_pid;
     /* Now in the container's cgroups: a new cgroup namespace is rooted there. */
@@ -418,7 +433,8 @@ _Noreturn void init_main(struct create_ctx *x)
     }
     if (ns_set_hostname(x->spec, &err) < 0 || ns_loopback_up(x->spec, &err) < 0 ||
         rootfs_mount(x->spec, &x->plan, &ro, &err) < 0 ||
-        run_create_hooks(x, &err) < 0 || rootfs_pivot(x->spec, &x->plan, &ro, &err) < 0 || make_cwd(&x->spec->process, &err) < 0 ||
+        run_create_hooks(x, &err) < 0 || rootfs_pivot(x->spec, &x->plan, &ro, &err) < 0 ||
+        (x->spec->has_process && make_cwd(&x->spec->process, &err) < 0) ||
         ns_apply_sysctl(x->spec, &err) < 0 || set_personality(x->spec, &err) < 0 ||
         process_set_rlimits(&x->spec->process, &err) < 0 || setup_console(x, &err) < 0 ||
         check_executable(&x->spec->process, &err) < 0)
@@ -437,6 +453,14 @@ _Noreturn void init_main(struct create_ctx *x)
         fail(x, &err);
     if (wait_for_start(x, &err) < 0)
         fail(x, &err);
+    /* `nook start` refuses a container without a process before it opens
+     * exec.fifo; only someone else opening it gets here. */
+    if (!x->spec->has_process) {
+        nook_error_set(&err, 0, "start: config.json has no process to run");
+        fail(x, &err);
+    }
+    NOOK_TRACE("init: closing the pipe to signal completion: exec.fifo, close-on-exec, "
+               "ends `start` at execve");
     /* startContainer hooks (run last, see finish.c) see the container
      * still "created", as in runc. */
     struct finish_opts f = {.st = &x->st, .seccomp = &x->seccomp, .keep_fds = x->o->preserve_fds,

@@ -165,10 +165,13 @@ int container_kill_all(struct container *c, struct nook_error *err)
     int pidfd = alive ? pidfd_open_pid(c->st.pid) : -1;
     int r = 0;
     struct nook_cgroup cg;
-    if (cgroup_open(&c->st, &cg, err) == 0) {
+    /* A shared cgroup (see cgroup.h) also holds processes that are not the
+     * container's: only the init is killed then (with its pid namespace, the
+     * kernel kills the rest of the container). */
+    if (!c->st.cgroup_shared && cgroup_open(&c->st, &cg, err) == 0) {
         r = cgroup_kill(&cg, err);
         cgroup_close(&cg);
-    } else if (err->code != ENOENT) {
+    } else if (!c->st.cgroup_shared && err->code != ENOENT) {
         r = -1;
     }
     if (r == 0 && alive) {
@@ -207,8 +210,12 @@ static int cleanup_rootfs(const struct container *c, struct nook_error *err)
 static int destroy_cgroup(const struct container *c, struct nook_error *err)
 {
     struct nook_cgroup cg;
-    if (cgroup_open(&c->st, &cg, err) == 0)
-        return cgroup_destroy(&cg, err);
+    if (cgroup_open(&c->st, &cg, err) == 0) {
+        if (!c->st.cgroup_shared)
+            return cgroup_destroy(&cg, err);
+        cgroup_release_shared(&cg);
+        return 0;
+    }
     /* Recorded before it was made, and create died first: nothing to do. */
     return err->code == ENOENT ? 0 : -1;
 }

@@ -88,17 +88,25 @@ int runtime_start(const struct nook_globals *g, const char *id, struct runtime_w
     if (container_load(g, id, &c, err) < 0)
         return -1;
     runtime_step(g, "start", "state directory locked and read");
-    int r = container_start(&c, err);
-    if (r == 0) {
-        struct spec spec;
-        if (container_load_spec(&c, &spec, err) == 0) {
-            struct nook_error hook_err;
-            /* runtime.md: a failing poststart hook is only a warning. */
-            if (hooks_run(&spec, SPEC_HOOK_POSTSTART, &c.st, &hook_err) < 0)
-                runtime_warn(w, "%s", hook_err.msg);
-            spec_free(&spec);
-        }
+    /* Read before the init is let go: runtime.md, start "MUST generate an
+     * error if process was not set" (create accepts a config without one),
+     * and the container stays created. The poststart hooks come from it. */
+    struct spec spec;
+    struct nook_error spec_err;
+    bool have_spec = container_load_spec(&c, &spec, &spec_err) == 0;
+    int r;
+    if (have_spec && !spec.has_process && c.st.status == NOOK_STATUS_CREATED)
+        r = nook_error_set(err, 0, "start: config.json has no process to run");
+    else
+        r = container_start(&c, err);
+    if (r == 0 && have_spec) {
+        struct nook_error hook_err;
+        /* runtime.md: a failing poststart hook is only a warning. */
+        if (hooks_run(&spec, SPEC_HOOK_POSTSTART, &c.st, &hook_err) < 0)
+            runtime_warn(w, "%s", hook_err.msg);
     }
+    if (have_spec)
+        spec_free(&spec);
     container_release(&c);
     return r;
 }

@@ -169,22 +169,29 @@ int container_load_spec(const struct container *c, struct spec *spec, struct noo
     return r;
 }
 
-/* Field 22 of /proc/<pid>/stat (start time in clock ticks) and the state
- * letter; the comm field may hold spaces and parentheses, so parse after the
- * last ')'. */
-int proc_stat_start_time(pid_t pid, unsigned long long *start, char *state)
+/* /proc/<pid>/stat read into buf, returning what follows the comm field:
+ * comm may hold spaces and parentheses, so that is after the last ')'. */
+static const char *proc_stat_after_comm(pid_t pid, char *buf, size_t size)
 {
-    char path[64], buf[1024];
+    char path[64];
     snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return -1;
-    ssize_t n = read_all(fd, buf, sizeof buf - 1);
+        return NULL;
+    ssize_t n = read_all(fd, buf, size - 1);
     close(fd);
     if (n <= 0)
-        return -1;
+        return NULL;
     buf[n] = '\0';
-    char *p = strrchr(buf, ')');
+    return strrchr(buf, ')');
+}
+
+/* Field 22 of /proc/<pid>/stat (start time in clock ticks) and the state
+ * letter. */
+int proc_stat_start_time(pid_t pid, unsigned long long *start, char *state)
+{
+    char buf[1024];
+    const char *p = proc_stat_after_comm(pid, buf, sizeof buf);
     if (!p)
         return -1;
     char st;
@@ -241,17 +248,8 @@ enum nook_status container_status(const char *dir, const struct nook_state *st)
 
 pid_t proc_parent(pid_t pid)
 {
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    ssize_t n = read_all(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return -1;
-    buf[n] = '\0';
-    char *p = strrchr(buf, ')');
+    char buf[1024];
+    const char *p = proc_stat_after_comm(pid, buf, sizeof buf);
     int ppid;
     if (!p || sscanf(p + 1, " %*c %d", &ppid) != 1)
         return -1;

@@ -22,27 +22,8 @@ int sync_send(int sock, int type, pid_t pid, const struct nook_error *payload, i
         m.err.code = payload->code;
         memcpy(m.err.msg, payload->msg, strnlen(payload->msg, sizeof m.err.msg - 1));
     }
-    struct iovec iov = {.iov_base = &m, .iov_len = sizeof m};
-    union {
-        char buf[CMSG_SPACE(sizeof(int))];
-        struct cmsghdr align;
-    } ctl;
-    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-    if (fd >= 0) {
-        memset(&ctl, 0, sizeof ctl);
-        mh.msg_control = ctl.buf;
-        mh.msg_controllen = sizeof ctl.buf;
-        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(c), &fd, sizeof fd);
-    }
-    ssize_t n;
-    do
-        n = sendmsg(sock, &mh, MSG_NOSIGNAL);
-    while (n < 0 && errno == EINTR);
-    if (n < 0)
+    /* SOCK_SEQPACKET: the message goes whole or not at all. */
+    if (unix_send_fd(sock, fd, &m, sizeof m) < 0)
         return nook_error_sys(err, "send to %s", pid ? "container" : "nook");
     return 0;
 }

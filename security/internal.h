@@ -23,6 +23,8 @@ int sec_cap_from_name(const char *name);
 char *sec_cap_name(int cap, char buf[SEC_CAP_NAME_MAX]);
 /* The running kernel has this capability (PR_CAPBSET_READ succeeds). */
 bool sec_cap_supported(int cap);
+/* It is in the calling process' bounding set, so it can be passed on. */
+bool sec_cap_grantable(int cap);
 /* Errors name json_prefix (e.g. "process.capabilities"). */
 int sec_caps_validate(const struct spec_capabilities *c, const char *json_prefix,
                       struct nook_error *err);

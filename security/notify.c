@@ -32,50 +32,6 @@ static int connect_agent(const char *path, struct nook_error *err)
     return fd;
 }
 
-/* The state with the fd attached; returns how many bytes went. */
-static ssize_t send_with_fd(int sock, const char *data, size_t len, int fd)
-{
-    struct iovec iov = {.iov_base = (void *)data, .iov_len = len};
-    union {
-        char buf[CMSG_SPACE(sizeof(int))];
-        struct cmsghdr align;
-    } u;
-    memset(&u, 0, sizeof u);
-    struct msghdr msg = {
-        .msg_iov = &iov,
-        .msg_iovlen = 1,
-        .msg_control = u.buf,
-        .msg_controllen = sizeof u.buf,
-    };
-    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(c), &fd, sizeof fd);
-    ssize_t n;
-    do
-        n = sendmsg(sock, &msg, MSG_NOSIGNAL);
-    while (n < 0 && errno == EINTR);
-    return n;
-}
-
-/* The rest, if the first sendmsg was short; MSG_NOSIGNAL: an agent that
- * went away is an error, not a SIGPIPE. */
-static int send_rest(int sock, const char *data, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = send(sock, data, len, MSG_NOSIGNAL);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        data += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 int security_notify_connect(const struct spec_seccomp *s, int *sock, struct nook_error *err)
 {
     if (!s->listener_path)
@@ -89,14 +45,10 @@ int security_send_notify_fd(int sock, const struct spec_seccomp *s, int notify_f
 {
     char *json = spec_seccomp_state_json(st, s->listener_metadata);
     size_t len = strlen(json);
+    /* The spec allows more sends after the first; only it carries the fd. */
     int r = 0;
-    ssize_t n = send_with_fd(sock, json, len, notify_fd);
-    if (n < 0) {
+    if (unix_send_fd(sock, notify_fd, json, len) < 0)
         r = nook_error_sys(err, "send seccomp state to agent %s", s->listener_path);
-    } else if (send_rest(sock, json + n, len - (size_t)n) < 0) {
-        /* The spec allows more sends after the first; only it carries fds. */
-        r = nook_error_sys(err, "send seccomp state to agent %s", s->listener_path);
-    }
     free(json);
     return r;
 }

@@ -37,8 +37,18 @@ int security_validate_process(const struct spec_process *p, const char *json_pre
  * permitted and inheritable exactly as p->capabilities asks (no
  * capabilities object: none at all, as runc) and raise the ambient ones.
  * Skipped, as runc does: names the running kernel lacks, and ambient
- * capabilities that are not also permitted and inheritable. */
+ * capabilities that are not also permitted and inheritable; and, as
+ * config.md asks of a restricted host, capabilities outside the calling
+ * process' bounding set (see security_caps_ungrantable). */
 int security_set_user_and_caps(const struct spec_process *p, struct nook_error *err);
+
+/* How many capabilities p names (any set) that the calling process cannot
+ * pass on because its bounding set lacks them; buf gets their names, comma
+ * separated (truncated to len). config.md: "Any value which cannot be ...
+ * granted otherwise MUST be logged as a warning"; runtimes "SHOULD NOT
+ * fail". A process in a new user namespace starts with a full bounding set
+ * there, so this only speaks for one that stays in the caller's. */
+size_t security_caps_ungrantable(const struct spec_process *p, char *buf, size_t len);
 
 int security_set_no_new_privs(const struct spec_process *p, struct nook_error *err);
 

@@ -14,7 +14,7 @@ void sp_strv_free(struct spec_strv *v)
     v->n = 0;
 }
 
-void sp_kvlist_free(struct spec_kvlist *l)
+void spec_kvlist_free(struct spec_kvlist *l)
 {
     for (size_t i = 0; i < l->n; i++) {
         free(l->v[i].key);
@@ -59,7 +59,7 @@ void spec_resources_free(struct spec_resources *r)
     for (size_t i = 0; i < r->network.n_priorities; i++)
         free(r->network.priorities[i].name);
     free(r->network.priorities);
-    sp_kvlist_free(&r->unified);
+    spec_kvlist_free(&r->unified);
     memset(r, 0, sizeof *r);
 }
 
@@ -108,7 +108,7 @@ void spec_free(struct spec *spec)
     free(spec->mounts);
     for (int k = 0; k < SPEC_HOOK_KINDS; k++)
         hook_list_free(&spec->hooks[k]);
-    sp_kvlist_free(&spec->annotations);
+    spec_kvlist_free(&spec->annotations);
     for (size_t i = 0; i < spec->n_namespaces; i++)
         free(spec->namespaces[i].path);
     free(spec->namespaces);
@@ -121,7 +121,7 @@ void spec_free(struct spec *spec)
     spec_resources_free(&spec->resources);
     sp_strv_free(&spec->masked_paths);
     sp_strv_free(&spec->readonly_paths);
-    sp_kvlist_free(&spec->sysctl);
+    spec_kvlist_free(&spec->sysctl);
     sp_seccomp_free(&spec->seccomp);
     free(spec->mount_label);
     memset(spec, 0, sizeof *spec);

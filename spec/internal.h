@@ -81,7 +81,6 @@ int sp_parse_seccomp(json_t *obj, const char *path, struct spec_seccomp *s,
 
 /* Frees for sub-structures, shared by free.c and the parsers. */
 void sp_strv_free(struct spec_strv *v);
-void sp_kvlist_free(struct spec_kvlist *l);
 void sp_seccomp_free(struct spec_seccomp *s);
 
 /* JSON building helpers for writers. */

@@ -164,45 +164,44 @@ static bool is_bigint(json_t *v)
     return json_is_string(v) && strncmp(json_string_value(v), BIGINT_MARK, 1) == 0;
 }
 
-int sp_require(json_t *obj, const char *key, const char *parent, struct nook_error *err)
+/* "<parent>.<key>: <problem>" */
+static int member_err(struct nook_error *err, const char *parent, const char *key,
+                      const char *problem)
 {
-    if (sp_member(obj, key))
-        return 0;
     char p[SP_PATH_MAX];
     sp_path(p, parent, key);
-    return sp_err(err, p, "is required");
+    return sp_err(err, p, "%s", problem);
+}
+
+int sp_require(json_t *obj, const char *key, const char *parent, struct nook_error *err)
+{
+    return sp_member(obj, key) ? 0 : member_err(err, parent, key, "is required");
+}
+
+/* The member key of obj when it is of type t, NULL when absent or null. */
+static int typed_member(json_t *obj, const char *key, const char *parent, json_type t,
+                        const char *problem, json_t **out, struct nook_error *err)
+{
+    json_t *v = sp_member(obj, key);
+    *out = NULL;
+    if (!v)
+        return 0;
+    if (json_typeof(v) != t)
+        return member_err(err, parent, key, problem);
+    *out = v;
+    return 0;
 }
 
 int sp_object(json_t *obj, const char *key, const char *parent, json_t **out,
               struct nook_error *err)
 {
-    json_t *v = sp_member(obj, key);
-    *out = NULL;
-    if (!v)
-        return 0;
-    if (!json_is_object(v)) {
-        char p[SP_PATH_MAX];
-        sp_path(p, parent, key);
-        return sp_err(err, p, "must be an object");
-    }
-    *out = v;
-    return 0;
+    return typed_member(obj, key, parent, JSON_OBJECT, "must be an object", out, err);
 }
 
 int sp_array(json_t *obj, const char *key, const char *parent, json_t **out,
              struct nook_error *err)
 {
-    json_t *v = sp_member(obj, key);
-    *out = NULL;
-    if (!v)
-        return 0;
-    if (!json_is_array(v)) {
-        char p[SP_PATH_MAX];
-        sp_path(p, parent, key);
-        return sp_err(err, p, "must be an array");
-    }
-    *out = v;
-    return 0;
+    return typed_member(obj, key, parent, JSON_ARRAY, "must be an array", out, err);
 }
 
 int sp_string(json_t *obj, const char *key, const char *parent, char **out,
@@ -211,11 +210,8 @@ int sp_string(json_t *obj, const char *key, const char *parent, char **out,
     json_t *v = sp_member(obj, key);
     if (!v)
         return 0;
-    if (!json_is_string(v) || is_bigint(v)) {
-        char p[SP_PATH_MAX];
-        sp_path(p, parent, key);
-        return sp_err(err, p, "must be a string");
-    }
+    if (!json_is_string(v) || is_bigint(v))
+        return member_err(err, parent, key, "must be a string");
     free(*out);
     *out = xstrdup(json_string_value(v));
     return 0;
@@ -240,11 +236,8 @@ int sp_bool(json_t *obj, const char *key, const char *parent, bool *out, bool *h
     json_t *v = sp_member(obj, key);
     if (!v)
         return 0;
-    if (!json_is_boolean(v)) {
-        char p[SP_PATH_MAX];
-        sp_path(p, parent, key);
-        return sp_err(err, p, "must be a boolean");
-    }
+    if (!json_is_boolean(v))
+        return member_err(err, parent, key, "must be a boolean");
     *out = json_is_true(v);
     if (has)
         *has = true;
@@ -356,7 +349,7 @@ int sp_kvlist(json_t *obj, const char *key, const char *parent, struct spec_kvli
             return sp_err(err, ep, "must be a string");
         }
     }
-    sp_kvlist_free(out);
+    spec_kvlist_free(out);
     out->v = xcalloc(json_object_size(o), sizeof *out->v);
     /* Keys in the order written, so output and application are predictable. */
     json_object_foreach(o, k, v) {

@@ -34,15 +34,19 @@ static int parse_device_rule(json_t *o, const char *path, void *out, size_t i,
     if (sp_string(o, "access", path, &access, err) < 0)
         return -1;
     if (access) {
-        /* Each of r, w, m at most once: a cgroup device rule has three bits. */
-        bool ok = strlen(access) <= 3 && strspn(access, "rwm") == strlen(access);
-        for (const char *c = "rwm"; ok && *c; c++)
-            ok = !strchr(access, *c) || strchr(access, *c) == strrchr(access, *c);
-        if (ok)
-            strcpy(d->access, access);
-        else {
+        /* A cgroup device rule has three bits, and runc reads the string as
+         * the set of r, w and m in it: repeats and other letters are
+         * ignored ("rwa" is "rw", as runc's own tests write it). One of
+         * the three must be there. */
+        size_t k = 0;
+        for (const char *c = "rwm"; *c; c++)
+            if (strchr(access, *c))
+                d->access[k++] = *c;
+        d->access[k] = '\0';
+        bool ok = k > 0;
+        if (!ok) {
             sp_path(p, path, "access");
-            sp_err(err, p, "invalid access \"%s\" (a subset of \"rwm\")", access);
+            sp_err(err, p, "invalid access \"%s\" (none of r, w, m)", access);
         }
         free(access);
         if (!ok)

@@ -38,6 +38,8 @@ struct spec_kvlist {
     struct spec_kv *v;
     size_t n;
 };
+/* Free every key and value and empty the list. */
+void spec_kvlist_free(struct spec_kvlist *l);
 
 /* ---- process ---------------------------------------------------------- */
 
@@ -176,7 +178,7 @@ struct spec_device_rule { /* linux.resources.devices */
     char type;      /* 'a' (all, also when absent), 'c', 'b' */
     int64_t major;  /* -1 = wildcard (absent) */
     int64_t minor;  /* -1 = wildcard (absent) */
-    char access[4]; /* subset of "rwm", NUL-terminated; "rwm" when absent */
+    char access[4]; /* subset of "rwm" in that order, NUL-terminated; "rwm" when absent */
 };
 
 struct spec_weight_device {
@@ -470,6 +472,8 @@ struct nook_state {
     char *cgroup_path;                 /* the cgroup dir tracking its processes, or NULL */
     char *cgroup_backend;              /* "v2", "v1", "hybrid" (cgroup/), or NULL */
     struct spec_kvlist cgroup_paths;   /* hierarchy ("unified", "cpu,cpuacct") -> dir */
+    bool cgroup_shared;                /* it held other processes at create: never
+                                        * killed or removed as a whole */
     bool overlay;                      /* root is an overlay nook mounted */
     bool overlay_volatile;
     char *overlay_upper;               /* upper dir nook made, to remove at delete, or NULL */
@@ -534,6 +538,13 @@ char *spec_event_json(const char *type, const char *id);
 
 /* Small JSON outputs the CLI needs (jansson stays in this folder). */
 char *spec_json_int_array(const int *v, size_t n);      /* `ps --format json` */
+/* A JSON array of strings (descriptors.json of a checkpoint, runc's format:
+ * where the init's fds 0, 1, 2 pointed). Caller frees; the parser fills
+ * out (free with spec_strv_free) and fails on anything but such an array. */
+char *spec_json_string_array(const char *const *v, size_t n);
+int spec_json_string_array_parse(const char *json, size_t len, struct spec_strv *out,
+                                 struct nook_error *err);
+void spec_strv_free(struct spec_strv *v);
 
 /* ---- the OOM-freeze policy and what the OOM monitor writes (oom.c) ---- */
 

@@ -113,6 +113,8 @@ char *spec_state_file_json(const struct nook_state *st)
     set_str(o, "cgroupBackend", st->cgroup_backend);
     if (st->cgroup_paths.n > 0)
         json_object_set_new(o, "cgroupPaths", kvlist_json(&st->cgroup_paths));
+    if (st->cgroup_shared)
+        json_object_set_new(o, "cgroupShared", json_true());
     json_object_set_new(o, "overlay", json_boolean(st->overlay));
     json_object_set_new(o, "overlayVolatile", json_boolean(st->overlay_volatile));
     set_str(o, "overlayUpper", st->overlay_upper);
@@ -160,6 +162,7 @@ static int parse_state(json_t *doc, struct nook_state *st, struct nook_error *er
         sp_string(doc, "cgroupPath", "", &st->cgroup_path, err) < 0 ||
         sp_string(doc, "cgroupBackend", "", &st->cgroup_backend, err) < 0 ||
         sp_kvlist(doc, "cgroupPaths", "", &st->cgroup_paths, err) < 0 ||
+        sp_bool(doc, "cgroupShared", "", &st->cgroup_shared, NULL, err) < 0 ||
         sp_bool(doc, "overlay", "", &st->overlay, NULL, err) < 0 ||
         sp_bool(doc, "overlayVolatile", "", &st->overlay_volatile, NULL, err) < 0 ||
         sp_string(doc, "overlayUpper", "", &st->overlay_upper, err) < 0 ||
@@ -193,12 +196,12 @@ void spec_state_free(struct nook_state *st)
     free(st->oci_version);
     free(st->id);
     free(st->bundle);
-    sp_kvlist_free(&st->annotations);
+    spec_kvlist_free(&st->annotations);
     free(st->rootfs);
     free(st->created);
     free(st->cgroup_path);
     free(st->cgroup_backend);
-    sp_kvlist_free(&st->cgroup_paths);
+    spec_kvlist_free(&st->cgroup_paths);
     free(st->overlay_upper);
     free(st->overlay_work);
     memset(st, 0, sizeof *st);
@@ -210,4 +213,42 @@ char *spec_json_int_array(const int *v, size_t n)
     for (size_t i = 0; i < n; i++)
         json_array_append_new(a, json_integer(v[i]));
     return sp_dump(a, JSON_COMPACT);
+}
+
+char *spec_json_string_array(const char *const *v, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, json_string(v[i]));
+    return sp_dump(a, JSON_COMPACT);
+}
+
+int spec_json_string_array_parse(const char *json, size_t len, struct spec_strv *out,
+                                 struct nook_error *err)
+{
+    memset(out, 0, sizeof *out);
+    json_error_t je;
+    json_t *a = json_loadb(json, len, 0, &je);
+    if (!a || !json_is_array(a)) {
+        json_decref(a);
+        return nook_error_set(err, 0, "not a JSON array of strings");
+    }
+    size_t n = json_array_size(a);
+    out->v = xcalloc(n + 1, sizeof *out->v);
+    for (size_t i = 0; i < n; i++) {
+        const char *s = json_string_value(json_array_get(a, i));
+        if (!s) {
+            json_decref(a);
+            sp_strv_free(out);
+            return nook_error_set(err, 0, "[%zu]: not a string", i);
+        }
+        out->v[out->n++] = xstrdup(s);
+    }
+    json_decref(a);
+    return 0;
+}
+
+void spec_strv_free(struct spec_strv *v)
+{
+    sp_strv_free(v);
 }

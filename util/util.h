@@ -61,6 +61,13 @@ int write_string_at(int dirfd, const char *path, const char *s, struct nook_erro
 ssize_t write_all(int fd, const void *buf, size_t len);
 ssize_t read_all(int fd, void *buf, size_t len);
 
+/* Send len bytes over a unix socket with fd (when >= 0) attached to the
+ * first byte by SCM_RIGHTS; a payload a stream socket takes only in part is
+ * finished as plain data. An empty payload goes as one NUL byte, since a
+ * message with ancillary data must carry data. A peer that went away is
+ * EPIPE, never SIGPIPE. Returns 0, or -1 with errno (util/fdpass.c). */
+int unix_send_fd(int sock, int fd, const void *data, size_t len);
+
 /* mkdir -p with mode for every created component. */
 int mkdir_p(const char *path, mode_t mode, struct nook_error *err);
 

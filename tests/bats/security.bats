@@ -146,6 +146,26 @@ mkdir_profile() {
 	[ "$output" = "chown: /tmp/f: Operation not permitted" ]
 }
 
+@test "caps: one outside nook's own bounding set is left out with a warning, not a failure" {
+	# config.md: a capability that cannot be granted "MUST be logged as a
+	# warning"; runtimes "SHOULD NOT fail" (a restricted host). runc 1.1 and
+	# crun 1.8 fail create with EPERM.
+	nook_only "runc 1.1 fails create"
+	local want='["CAP_CHOWN", "CAP_SYS_NICE"]'
+	set_caps "$want" "$want" "$want" '[]' '[]'
+	set_cmd 'grep ^Cap /proc/self/status'
+	run setpriv --bounding-set -sys_nice "$NOOK" --root "$ROOT" run -b "$BUNDLE" "$ID" </dev/null
+	[ "$status" -eq 0 ] || { echo "$output" >&2; return 1; }
+	[[ "$output" == *"warning: process.capabilities: CAP_SYS_NICE not in nook's bounding set"* ]] || {
+		echo "no warning naming CAP_SYS_NICE: $output" >&2
+		return 1
+	}
+	local c z
+	c=$(cap_mask $CAP_CHOWN)
+	z=$(cap_mask)
+	expect_caps "$c" "$c" "$c" "$z" "$z"
+}
+
 @test "caps: an unknown capability name is a config error naming the field" {
 	nook_only "config error messages name the JSON field"
 	cfg '.process.capabilities.effective += ["CAP_NO_SUCH_THING"]'

@@ -282,6 +282,36 @@ has_controller() {
 	[[ "$output" == *"/kmsg: Operation not permitted"* ]]
 }
 
+@test "cgroup: a linux.devices node is only as usable as the device rules make it, as runc" {
+	# runc's dev.bats "device cgroup deny": the node exists, the rules deny
+	# it. A major no driver has (240, local/experimental): the device cgroup
+	# answers open() first (EPERM), a driver would only answer after (ENXIO).
+	grep -q '^240 ' /proc/devices && skip "char major 240 has a driver here"
+	cfg '.linux.devices = [{path: "/dev/nk-test", type: "c", major: 240, minor: 7}]'
+	run_container '[ -c /dev/nk-test ] && echo node-there; head -c1 /dev/nk-test >/dev/null; true'
+	echo "$output"
+	[[ "$output" == *node-there* ]]
+	[[ "$output" == *"/dev/nk-test: Operation not permitted"* ]]
+	# An allow rule for it (what podman and Docker add with the node) lets
+	# open() reach the (missing) driver.
+	cfg '.linux.resources.devices += [{allow: true, type: "c", major: 240, minor: 7, access: "r"}]'
+	run_container 'head -c1 /dev/nk-test >/dev/null; true'
+	echo "$output"
+	[[ "$output" == *"/dev/nk-test: No such device or address"* ]]
+}
+
+@test "cgroup: device access strings are read as runc reads them (\"rra\" is \"r\")" {
+	grep -q '^240 ' /proc/devices && skip "char major 240 has a driver here"
+	# runc's update.bats writes "rwa": repeats and other letters are ignored.
+	cfg '.linux.devices = [{path: "/dev/nk-test", type: "c", major: 240, minor: 7}]
+	   | .linux.resources.devices += [{allow: true, type: "c", major: 240, minor: 7, access: "rra"}]'
+	run_container 'head -c1 /dev/nk-test >/dev/null; echo x >/dev/nk-test; true'
+	echo "$output"
+	# read: allowed, so open() reaches the (missing) driver; write: denied.
+	[[ "$output" == *"/dev/nk-test: No such device or address"* ]]
+	[[ "$output" == *"/dev/nk-test: Operation not permitted"* ]]
+}
+
 @test "cgroup: block IO throttling and hugetlb land where the host has them" {
 	dev=$(cat /sys/block/vda/dev 2>/dev/null || true)
 	[ -n "$dev" ] || skip "no /dev/vda here"
@@ -357,4 +387,54 @@ has_controller() {
 	rmdir "$mine/c" "$mine"
 	[ -z "$(for m in $(cgroup_mounts); do ls -d "$m/nook-frz-$ID" 2>/dev/null; done)" ]
 	[ ! -e "$ROOT/$ID" ]
+}
+
+@test "cgroup: a cgroup frozen through the v1 freezer is refused too (hybrid and v1 hosts)" {
+	nook_only "error text"
+	# On a hybrid host the unified hierarchy freezes containers, but a v1
+	# freezer directory frozen by someone else stops the init as well.
+	freezer=$(awk '{ for (i = 7; i <= NF; i++) if ($i == "-") break;
+	                 if ($(i + 1) == "cgroup" && $(i + 3) ~ /freezer/) { print $5; exit } }' \
+		/proc/self/mountinfo)
+	[ -n "$freezer" ] || skip "no v1 freezer hierarchy on this host"
+	cfg '.linux.cgroupsPath = $p' --arg p "/nook-frz1-$ID"
+	mkdir "$freezer/nook-frz1-$ID"
+	echo FROZEN >"$freezer/nook-frz1-$ID/freezer.state"
+	# Into a file, not a pipe: an init stuck frozen would hold a pipe open.
+	status=0
+	timeout 20 "$NOOK" --root "$ROOT" create -b "$BUNDLE" "$ID" </dev/null \
+		>"$BATS_TEST_TMPDIR/out" 2>&1 || status=$?
+	echo THAWED >"$freezer/nook-frz1-$ID/freezer.state"
+	output=$(cat "$BATS_TEST_TMPDIR/out")
+	mapfile -t lines <<<"$output"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	assert_one_error_line "linux.cgroupsPath"
+	[[ "$output" == *"container's cgroup unexpectedly frozen: $freezer/nook-frz1-$ID"* ]]
+	# Ours stays (nook did not make it); nothing of nook's is left.
+	rmdir "$freezer/nook-frz1-$ID"
+	[ -z "$(for m in $(cgroup_mounts); do ls -d "$m/nook-frz1-$ID" 2>/dev/null; done)" ]
+	[ ! -e "$ROOT/$ID" ]
+}
+
+@test "cgroup: a cgroup that already has processes is shared with a warning, as runc 1.1" {
+	cfg '.linux.cgroupsPath = $p' --arg p "/nook-shared-$ID"
+	run_bg 'sleep 100'
+	first=$(state_field "$ID" pid)
+	# A second container in the same cgroup: warned about, not refused.
+	try_detached run -d -b "$BUNDLE" "$ID-b"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"container's cgroup is not empty: 1 process(es) found"* ]]
+	second=$(state_field "$ID-b" pid)
+	grep -qx "$second" "$(cg_dir pids)/cgroup.procs"
+	# Deleting the second one kills only its own processes and leaves the
+	# cgroup to the first.
+	nook delete -f "$ID-b"
+	state=$(awk '/^State:/ { print $2 }' "/proc/$second/status" 2>/dev/null || true)
+	[ -z "$state" ] || [ "$state" = Z ] || [ "$state" = X ]
+	kill -0 "$first"
+	grep -qx "$first" "$(cg_dir pids)/cgroup.procs"
+	nook delete -f "$ID"
+	assert_no_cgroup_left
+	[ -z "$(for m in $(cgroup_mounts); do ls -d "$m/nook-shared-$ID" 2>/dev/null; done)" ]
 }

@@ -45,7 +45,8 @@ static const char full_config[] =
     "   \"fileMode\": 438, \"uid\": 0, \"gid\": 0}, {\"type\": \"p\", \"path\": \"/dev/fifo\"}],\n"
     "  \"cgroupsPath\": \"/nook/x\",\n"
     "  \"resources\": {\"devices\": [{\"allow\": false, \"access\": \"rwm\"},"
-    "   {\"allow\": true, \"type\": \"c\", \"major\": 10, \"minor\": 229, \"access\": \"rw\"}],\n"
+    "   {\"allow\": true, \"type\": \"c\", \"major\": 10, \"minor\": 229, \"access\": \"rw\"},"
+    "   {\"allow\": false, \"type\": \"c\", \"major\": 1, \"minor\": 11, \"access\": \"mwwa\"}],\n"
     "   \"memory\": {\"limit\": 536870912, \"reservation\": 1024, \"swap\": -1, \"swappiness\": 10,"
     "    \"disableOOMKiller\": true},\n"
     "   \"cpu\": {\"shares\": 512, \"quota\": 50000, \"period\": 100000, \"cpus\": \"0-1\","
@@ -163,11 +164,13 @@ static void test_full_config_resources(const struct spec *s)
 {
     const struct spec_resources *r = &s->resources;
     CHECK(s->has_resources);
-    CHECK(r->n_devices == 2);
+    CHECK(r->n_devices == 3);
     CHECK(!r->devices[0].allow && r->devices[0].type == 'a' && r->devices[0].major == -1);
     CHECK_STR(r->devices[0].access, "rwm");
     CHECK(r->devices[1].allow && r->devices[1].type == 'c' && r->devices[1].minor == 229);
     CHECK_STR(r->devices[1].access, "rw");
+    /* As runc reads it: the set of r, w, m in the string. */
+    CHECK_STR(r->devices[2].access, "wm");
     CHECK(r->memory.has_limit && r->memory.limit == 536870912);
     CHECK(r->memory.has_swap && r->memory.swap == -1);
     CHECK(r->memory.has_swappiness && r->memory.swappiness == 10);
