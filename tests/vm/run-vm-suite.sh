@@ -48,8 +48,9 @@ if [ "$kind" = v2 ]; then
     suites=("$here/bats" "$worktree/tests/cgroup" "$worktree/tests/oom"
             "$worktree/tests/bats/checkpoint.bats")
 else
-    # The OOM suite has not been run in the v1 VM yet (the hybrid host runs
-    # its v1 mechanism natively): only the cgroup suites here.
+    # Not the OOM suite: run in the v1 VM (kernel 6.1) it froze no incident
+    # at all (wait_frozen timed out in its first three tests), cause not
+    # looked into yet; the hybrid host runs the v1 mechanism natively.
     suites=("$here/bats/cgroup_live.bats" "$worktree/tests/cgroup")
 fi
 # In the v2 VM, after the suites, nook under podman, containerd and Docker
