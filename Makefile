@@ -72,7 +72,7 @@ $(BUILD)/helpers/%: tests/helpers/%.c $(LIB_OBJS)
 
 # Packages the build and the tests need, installed only when missing.
 DEB_PKGS = build-essential pkg-config libjansson-dev libseccomp-dev libcap-dev \
-           bats busybox-static iproute2 valgrind jq strace \
+           bats busybox-static iproute2 valgrind jq strace criu \
            man-db groff-base python3
 VM_DEB_PKGS = qemu-system-x86 linux-image-amd64 busybox-static
 deps:

@@ -90,4 +90,15 @@ int rootfs_validate_shared_mntns(const struct spec *spec, struct nook_error *err
 int rootfs_pivot(const struct spec *spec, const struct rootfs_plan *plan,
                  const struct rootfs_opts *o, struct nook_error *err);
 
+/* criu restore (rootfs/restore.c). In the caller's own private mount
+ * namespace: the mount points of the spec's mounts made in plan->root as
+ * at create (those under a tmpfs of the spec are left to criu, which
+ * restores the tmpfs with its content), each bind mount bound there so the
+ * mount points of mounts nested in it can be made in its source. */
+int rootfs_prepare_restore(const struct spec *spec, const struct rootfs_plan *plan,
+                           struct nook_error *err);
+/* A mount destination as the container sees its mount point: symlinks in it
+ * followed inside root (dest itself when that fails). Caller frees. */
+char *rootfs_resolved_destination(const char *root, const char *dest);
+
 #endif

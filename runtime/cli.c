@@ -24,6 +24,8 @@ const struct command commands[] = {
     {"update", cmd_update, "update [--memory N] [--memory-swap N] [--cpu-quota N] [--cpu-period N] [--cpu-share N] [--cpuset-cpus L] [--pids-limit N] [-r FILE] ID", "change a container's resource limits"},
     {"oom", cmd_oom, "oom [--wait] ID", "print the snapshot of a container frozen at its memory limit (org.nook.oom=freeze)"},
     {"events", cmd_events, "events [--stats] [--interval D] ID", "print a container's events and stats"},
+    {"checkpoint", cmd_checkpoint, "checkpoint [--image-path DIR] [--work-path DIR] [--parent-path DIR] [--leave-running] [--pre-dump] [--tcp-established] [--ext-unix-sk] [--shell-job] [--file-locks] [--auto-dedup] [--page-server ADDR:PORT] [--manage-cgroups-mode soft|full|strict] [--empty-ns network] ID", "checkpoint a running container with criu(8)"},
+    {"restore", cmd_restore, "restore [-d] [--bundle DIR] [--image-path DIR] [--work-path DIR] [--console-socket PATH] [--pid-file F] [--tcp-established] [--ext-unix-sk] [--shell-job] [--file-locks] [--auto-dedup] [--manage-cgroups-mode soft|full|strict] [--empty-ns network] ID", "restore a container from a checkpoint with criu(8)"},
     {"spec", cmd_spec, "spec [--bundle DIR] [--rootless]", "write a default config.json"},
     {"sandbox", cmd_sandbox, "sandbox [OPTIONS] -- CMD [ARG...]", "run CMD in a throw-away sandbox of the host (nook sandbox --help)"},
     {"features", cmd_features, "features", "print what this build supports (OCI features JSON)"},

@@ -25,7 +25,7 @@ struct command {
 
 nook_command_fn cmd_create, cmd_start, cmd_run, cmd_state, cmd_kill, cmd_delete, cmd_list,
     cmd_exec, cmd_ps, cmd_pause, cmd_resume, cmd_update, cmd_events, cmd_spec, cmd_features,
-    cmd_sandbox, cmd_oom;
+    cmd_sandbox, cmd_oom, cmd_checkpoint, cmd_restore;
 
 extern const struct command commands[];
 extern const size_t n_commands;

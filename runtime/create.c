@@ -591,6 +591,29 @@ static int start_oom_monitor(struct create_ctx *x, struct nook_error *err)
     return oom_monitor_start(&a, &x->st.oom_monitor_pid, &x->st.oom_monitor_start_time, err);
 }
 
+/* restore: criu instead of an init; the container is running once its
+ * state is written. */
+static int finish_restore(struct create_ctx *x, struct created *out, struct nook_error *err)
+{
+    if (x->o->console_socket && console_socket_connect(x->o->console_socket, &x->console_sock, err) < 0)
+        return -1;
+    if (restore_processes(x, out, err) < 0)
+        return -1;
+    runtime_step(x->g, "restore", "processes restored");
+    unsigned long long start;
+    if (proc_stat_start_time(out->init, &start, NULL) < 0)
+        return nook_error_set(err, 0, "restored init exited at once");
+    x->st.pid = out->init;
+    x->st.pid_start_time = start;
+    x->st.status = NOOK_STATUS_RUNNING;
+    if (save_state(x, err) < 0)
+        return -1;
+    runtime_step(x->g, "restore", "state.json written");
+    if (x->o->pid_file && write_pid_file(x->o->pid_file, out->init, err) < 0)
+        return nook_error_wrap(err, "write --pid-file");
+    return 0;
+}
+
 static int do_create(struct create_ctx *x, struct created *out, struct nook_error *err)
 {
     if (!runtime_id_valid(x->o->id))
@@ -626,6 +649,8 @@ static int do_create(struct create_ctx *x, struct created *out, struct nook_erro
     else
         forget_cgroup(&x->st);
     runtime_step(g, "create", "cgroup made");
+    if (x->o->restore)
+        return finish_restore(x, out, err);
     if (make_exec_fifo(x, err) < 0)
         return -1;
     runtime_step(g, "create", "exec.fifo made");

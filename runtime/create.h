@@ -45,6 +45,11 @@ struct create_ctx {
     int oom_restore_adj;
 };
 
+/* restore (restore.c): criu rebuilds the container's processes from a
+ * checkpoint where create would clone an init; out->init is the restored
+ * init, nook's child. */
+int restore_processes(struct create_ctx *x, struct created *out, struct nook_error *err);
+
 /* The container init's side; never returns. */
 _Noreturn void init_main(struct create_ctx *x);
 

@@ -69,8 +69,9 @@ int main(int argc, char **argv)
             g.log_json = !strcmp(optarg, "json");
             break;
         case OPT_DEBUG: g.debug = true; break;
+        case OPT_CRIU: g.criu = optarg; break;
         /* runc's; accepted for compatibility (nook always uses cgroupfs). */
-        case OPT_SYSTEMD: case OPT_CRIU: case OPT_ROOTLESS: break;
+        case OPT_SYSTEMD: case OPT_ROOTLESS: break;
         case 'v':
             /* runc's layout: tools parse the first line and "spec:". */
             printf("nook version %s\ncommit: %s\nspec: 1.2.0\nlibseccomp: %s\n", NOOK_VERSION,

@@ -217,15 +217,17 @@ static int run_started(const struct nook_globals *g, struct runtime_spec *rs,
                        struct nook_error *err)
 {
     struct container c = {.lock_fd = -1};
-    if (container_load(g, o->id, &c, err) < 0 || container_start(&c, err) < 0 ||
-        wait_exec(cr->sync_fd, err) < 0) {
+    /* A restored container runs already: nothing to start. */
+    if (container_load(g, o->id, &c, err) < 0 ||
+        (!o->restore && (container_start(&c, err) < 0 || wait_exec(cr->sync_fd, err) < 0))) {
         take_init_error(cr->sync_fd, err);
         if (c.id)
             container_release(&c);
         remove_container(g, o->id, &rs->spec, w);
         return -1;
     }
-    run_poststart(&rs->spec, &c, w);
+    if (!o->restore)
+        run_poststart(&rs->spec, &c, w);
     container_release(&c);
     if (o->detach)
         return 0;
@@ -248,7 +250,8 @@ int runtime_run(const struct nook_globals *g, struct runtime_spec *rs,
     int r = container_create(g, rs, o, &cr, w, err);
     if (r == 0) {
         r = run_started(g, rs, o, &set, &cr, ex, w, err);
-        close(cr.sync_fd);
+        if (cr.sync_fd >= 0)
+            close(cr.sync_fd);
         if (cr.master >= 0)
             close(cr.master);
     }
@@ -257,4 +260,14 @@ int runtime_run(const struct nook_globals *g, struct runtime_spec *rs,
         sigprocmask(SIG_SETMASK, &old, NULL);
     }
     return r;
+}
+
+int runtime_restore(const struct nook_globals *g, struct runtime_spec *rs,
+                    const struct create_opts *o, const struct criu_cli_opts *c,
+                    struct runtime_exit *ex, struct runtime_warnings *w, struct nook_error *err)
+{
+    struct create_opts ro = *o;
+    ro.restore = c;
+    ro.run = true;
+    return runtime_run(g, rs, &ro, ex, w, err);
 }

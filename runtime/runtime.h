@@ -21,6 +21,7 @@ struct nook_globals {
     const char *log_path;   /* --log */
     bool log_json;          /* --log-format json */
     bool debug;             /* --debug */
+    const char *criu;       /* --criu: the criu binary (checkpoint, restore), NULL: criu in PATH */
 };
 
 /* Warnings a call gathers instead of printing them. */
@@ -68,6 +69,8 @@ struct create_opts {
     long grace_ms;   /* then SIGKILL to every process after this long */
     bool best_effort_limits; /* no cgroup allowed (rootless): run without the
                               * limits and warn, instead of failing */
+    const struct criu_cli_opts *restore; /* `restore`: criu rebuilds the
+                              * processes instead of an init being started */
 };
 
 /* How a foreground run or exec ended. */
@@ -154,6 +157,40 @@ int runtime_kill(const struct nook_globals *g, const char *id, int sig, bool all
 /* Delete a stopped container (a running one with force: killed first). */
 int runtime_delete(const struct nook_globals *g, const char *id, bool force,
                    struct runtime_warnings *w, struct nook_error *err);
+
+/* checkpoint and restore (runtime/checkpoint.c, runtime/restore.c): by
+ * running criu(8) in its RPC mode (criu must be installed; runtime/criu.h).
+ * The options both share, runc's. */
+struct criu_cli_opts {
+    const char *image_path;   /* --image-path, NULL: ./checkpoint */
+    const char *work_path;    /* --work-path (logs), NULL: the image path */
+    bool tcp_established, ext_unix_sk, shell_job, file_locks, auto_dedup;
+    bool lazy_pages;          /* --lazy-pages: refused (not supported) */
+    const char *manage_cgroups_mode; /* "soft", "full", "strict", or NULL */
+    const char *const *empty_ns;     /* --empty-ns (only "network") */
+    size_t n_empty_ns;
+};
+struct checkpoint_opts {
+    const char *id;
+    struct criu_cli_opts c;
+    const char *parent_path;  /* --parent-path, relative to the image path */
+    const char *page_server;  /* --page-server ADDRESS:PORT: pages go there */
+    bool leave_running, pre_dump;
+};
+/* Checkpoint a running (or paused) container into the image path. Without
+ * leave_running or pre_dump the container is gone afterwards (criu ends
+ * its processes; its state, cgroup and records are removed, poststop
+ * hooks run as at delete). A failed dump leaves it as it was. */
+int runtime_checkpoint(const struct nook_globals *g, const struct checkpoint_opts *o,
+                       struct runtime_warnings *w, struct nook_error *err);
+/* Restore a container o->id from the bundle's config and a checkpoint:
+ * created like `create` (state dir, cgroup), its processes rebuilt by criu
+ * instead of started, status running. o->detach returns then; else the
+ * call stays in the foreground like `run`, with ex the exit status, and
+ * removes the container when it ends. A failed restore leaves nothing. */
+int runtime_restore(const struct nook_globals *g, struct runtime_spec *rs,
+                    const struct create_opts *o, const struct criu_cli_opts *c,
+                    struct runtime_exit *ex, struct runtime_warnings *w, struct nook_error *err);
 
 /* OOM freeze (org.nook.oom=freeze; runtime/oom_*.c). `nook oom`: the
  * snapshot JSON of the container while frozen at its memory limit; with

@@ -538,6 +538,13 @@ char *spec_event_json(const char *type, const char *id);
 
 /* Small JSON outputs the CLI needs (jansson stays in this folder). */
 char *spec_json_int_array(const int *v, size_t n);      /* `ps --format json` */
+/* A JSON array of strings (descriptors.json of a checkpoint, runc's format:
+ * where the init's fds 0, 1, 2 pointed). Caller frees; the parser fills
+ * out (free with spec_strv_free) and fails on anything but such an array. */
+char *spec_json_string_array(const char *const *v, size_t n);
+int spec_json_string_array_parse(const char *json, size_t len, struct spec_strv *out,
+                                 struct nook_error *err);
+void spec_strv_free(struct spec_strv *v);
 
 /* ---- the OOM-freeze policy and what the OOM monitor writes (oom.c) ---- */
 

@@ -214,3 +214,41 @@ char *spec_json_int_array(const int *v, size_t n)
         json_array_append_new(a, json_integer(v[i]));
     return sp_dump(a, JSON_COMPACT);
 }
+
+char *spec_json_string_array(const char *const *v, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, json_string(v[i]));
+    return sp_dump(a, JSON_COMPACT);
+}
+
+int spec_json_string_array_parse(const char *json, size_t len, struct spec_strv *out,
+                                 struct nook_error *err)
+{
+    memset(out, 0, sizeof *out);
+    json_error_t je;
+    json_t *a = json_loadb(json, len, 0, &je);
+    if (!a || !json_is_array(a)) {
+        json_decref(a);
+        return nook_error_set(err, 0, "not a JSON array of strings");
+    }
+    size_t n = json_array_size(a);
+    out->v = xcalloc(n + 1, sizeof *out->v);
+    for (size_t i = 0; i < n; i++) {
+        const char *s = json_string_value(json_array_get(a, i));
+        if (!s) {
+            json_decref(a);
+            sp_strv_free(out);
+            return nook_error_set(err, 0, "[%zu]: not a string", i);
+        }
+        out->v[out->n++] = xstrdup(s);
+    }
+    json_decref(a);
+    return 0;
+}
+
+void spec_strv_free(struct spec_strv *v)
+{
+    sp_strv_free(v);
+}

@@ -45,11 +45,14 @@ TRAP_LOOP='trap "echo term > /got; exit 0" TERM; trap "echo usr1 > /got; exit 0"
 }
 
 @test "status goes created -> running -> stopped after the process exits on its own" {
-	cfg '.process.args = ["sh", "-c", "sleep 0.3"]'
+	# It exits once told to (a file appears), not after a time a loaded
+	# machine may take just to run `nook state`.
+	cfg '.process.args = ["sh", "-c", "while [ ! -e /go ]; do sleep 0.05; done"]'
 	create_ctr "$ID"
 	[ "$(state_field "$ID" status)" = created ]
 	run -0 nook start "$ID"
 	[ "$(state_field "$ID" status)" = running ]
+	touch "$ROOTFS/go"
 	wait_status "$ID" stopped
 	# Stays stopped; delete without -f works.
 	run -0 nook delete "$ID"
