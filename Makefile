@@ -175,7 +175,7 @@ deb: all
 	packaging/mkdeb.sh $(VERSION) $(abspath $(BUILD))/nook_$(VERSION)_$$(dpkg --print-architecture).deb
 
 # nook under podman, containerd (ctr) and Docker (tests/integration/run.sh;
-# INTEG_RUNTIME=runc checks the suite itself).
+# then under runc (INTEG_REFERENCE), which shows the checks are right).
 integration: all
 	tests/integration/run.sh
 

@@ -137,7 +137,9 @@ int cg_v1_kill(const struct nook_cgroup *cg, struct nook_error *err);
 
 /* A freeze was asked for and every task is frozen or sleeps in the v1 OOM
  * wait (memory.oom_control = 1), where no freezer reaches it: frozen, as far
- * as the container can tell (oom_v1.c; is_frozen of v1 and hybrid). */
+ * as the container can tell (oom_v1.c; is_frozen of v1 and hybrid). Waits up
+ * to 1 s for a requested freeze in motion (tasks just woken from the OOM
+ * wait on their way to the freezer) to settle. */
 bool cg_oom_v1_frozen_in_oom_wait(const struct nook_cgroup *cg);
 
 #endif

@@ -308,7 +308,7 @@ void cgroup_close(struct nook_cgroup *cg)
 
 int cgroup_clone_fd(const struct nook_cgroup *cg)
 {
-    return cg->kind == CGROUP_V2 ? cg->dirfd : -1;
+    return cg->dirfd;
 }
 
 int cgroup_enter(const struct nook_cgroup *cg, pid_t pid, struct nook_error *err)
@@ -319,6 +319,17 @@ int cgroup_enter(const struct nook_cgroup *cg, pid_t pid, struct nook_error *err
         return nook_error_wrap(err, "join cgroup %s", cg->path);
     for (size_t i = 0; i < cg->n_v1; i++)
         if (write_string_at(cg->v1[i].fd, "cgroup.procs", buf, err) < 0)
+            return nook_error_wrap(err, "join cgroup %s", cg->v1[i].path);
+    return 0;
+}
+
+int cgroup_enter_self(const struct nook_cgroup *cg, bool cgroup2_too, struct nook_error *err)
+{
+    /* cgroup2's cgroup.procs moves a whole process: it takes the lock. */
+    if (cgroup2_too && cg->dirfd >= 0 && write_string_at(cg->dirfd, "cgroup.procs", "0", err) < 0)
+        return nook_error_wrap(err, "join cgroup %s", cg->path);
+    for (size_t i = 0; i < cg->n_v1; i++)
+        if (write_string_at(cg->v1[i].fd, "tasks", "0", err) < 0)
             return nook_error_wrap(err, "join cgroup %s", cg->v1[i].path);
     return 0;
 }

@@ -81,12 +81,22 @@ void cgroup_close(struct nook_cgroup *cg);
 /* In the container's init, before it runs anything of the container: close
  * the directory fds (they are the host's) and keep nothing else. */
 void cgroup_close_fds(struct nook_cgroup *cg);
-/* The fd for clone3's CLONE_INTO_CGROUP, or -1 when a clone there would not
- * be in all of the container's cgroups (v1): then cgroup_enter after. */
+/* The fd for clone3's CLONE_INTO_CGROUP: the cgroup2 directory (v2, hybrid),
+ * or -1 (pure v1). A clone there is in the cgroup2 one only: the v1
+ * hierarchies it joins itself (cgroup_enter_self). */
 int cgroup_clone_fd(const struct nook_cgroup *cg);
 
 /* Move pid into every one of the container's directories (cgroup.procs). */
 int cgroup_enter(const struct nook_cgroup *cg, pid_t pid, struct nook_error *err);
+
+/* In a process nook just cloned (single-threaded, as every clone is): join
+ * every v1 directory by writing "0" to its tasks file, and the cgroup2 one
+ * too when cgroup2_too (the clone could not land there). A thread moving
+ * itself is moved without the global lock that a pid written to
+ * cgroup.procs takes (cgroup_threadgroup_rwsem, whose write side waits for
+ * an RCU grace period: 3 ms for the 9 v1 hierarchies of the CI host, against
+ * 0.1 ms this way). */
+int cgroup_enter_self(const struct nook_cgroup *cg, bool cgroup2_too, struct nook_error *err);
 /* Write resources (`update`). */
 int cgroup_apply(const struct nook_cgroup *cg, const struct spec_resources *r,
                  struct nook_error *err);

@@ -24,6 +24,9 @@
 #include <unistd.h>
 
 #define OOM_V1_FREEZE_TIMEOUT_MS 10000
+/* How long a requested freeze may be in motion before it counts as not
+ * frozen (cg_oom_v1_frozen_in_oom_wait). */
+#define OOM_V1_SETTLE_MS 1000
 
 static int memory_fd(const struct nook_cgroup *cg, struct nook_error *err)
 {
@@ -131,7 +134,9 @@ static int freeze_state(const struct nook_cgroup *cg, bool *requested, bool *don
     return 0;
 }
 
-bool cg_oom_v1_frozen_in_oom_wait(const struct nook_cgroup *cg)
+/* Now: a freeze is asked for and not reported done, the cgroup is under OOM
+ * and every task is frozen or in the OOM wait. */
+static bool settled_in_oom_wait(const struct nook_cgroup *cg)
 {
     struct nook_error err;
     bool requested, done, oom;
@@ -147,6 +152,32 @@ bool cg_oom_v1_frozen_in_oom_wait(const struct nook_cgroup *cg)
         settled = threads_settled(pids[i]);
     free(pids);
     return settled;
+}
+
+static void nap_2ms(void)
+{
+    struct timespec ts = {0, 2 * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* A freeze asked for while tasks sleep in the OOM wait is in motion: when
+ * the limit is raised or memory freed they wake, leave the wait and only
+ * then reach the freezer, so for a moment neither "frozen" nor "in the OOM
+ * wait" holds. Asked about a requested freeze, wait (bounded, as runc waits
+ * for a requested freeze to complete) until it settles either way. */
+bool cg_oom_v1_frozen_in_oom_wait(const struct nook_cgroup *cg)
+{
+    long deadline = cg_now_ms() + OOM_V1_SETTLE_MS;
+    do {
+        struct nook_error err;
+        bool requested, done;
+        if (freeze_state(cg, &requested, &done, &err) < 0 || !requested)
+            return false;
+        if (done || settled_in_oom_wait(cg))
+            return true;
+        nap_2ms();
+    } while (cg_now_ms() < deadline);
+    return false;
 }
 
 static int request_freeze(const struct nook_cgroup *cg, bool frozen, struct nook_error *err)
@@ -167,10 +198,9 @@ int cg_oom_v1_freeze(const struct nook_cgroup *cg, struct nook_error *err)
         bool requested, done;
         if (freeze_state(cg, &requested, &done, err) < 0)
             return -1;
-        if (done || cg_oom_v1_frozen_in_oom_wait(cg))
+        if (done || settled_in_oom_wait(cg))
             return 0;
-        struct timespec ts = {0, 2 * 1000000L};
-        nanosleep(&ts, NULL);
+        nap_2ms();
     }
     struct nook_error ignored;
     (void)request_freeze(cg, false, &ignored);

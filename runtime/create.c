@@ -212,8 +212,8 @@ static int start_child(struct create_ctx *x, struct nook_error *err)
     unsigned long flags = x->slow_path ? 0 : (unsigned long)ns_new_flags(x->spec) & ~(unsigned long)CLONE_NEWTIME;
     /* A cgroup namespace is rooted where its creator is: where the clone
      * cannot land in all of the container's cgroups (v1, hybrid), the init
-     * makes it once nook has moved it there. */
-    x->late_cgroupns = x->have_cg && cgroup_clone_fd(&x->cg) < 0 &&
+     * makes it once it has joined the rest (cgroup_enter_self). */
+    x->late_cgroupns = x->have_cg && (x->cg.n_v1 > 0 || cgroup_clone_fd(&x->cg) < 0) &&
                        (ns_new_flags(x->spec) & CLONE_NEWCGROUP);
     if (x->late_cgroupns)
         flags &= ~(unsigned long)CLONE_NEWCGROUP;
@@ -230,6 +230,7 @@ static int start_child(struct create_ctx *x, struct nook_error *err)
     pid_t pid = process_clone(flags, cgroup_fd, &in_cgroup);
     if (pid == 0) {
         close(x->sync[0]);
+        x->in_cgroup2 = in_cgroup;
         init_main(x);
     }
     if (pid < 0)
@@ -237,11 +238,8 @@ static int start_child(struct create_ctx *x, struct nook_error *err)
     x->child = pid;
     close(x->sync[1]);
     x->sync[1] = -1;
-    if (restore_own_namespaces(x, err) < 0)
-        return -1;
-    if (x->have_cg && !in_cgroup && cgroup_enter(&x->cg, pid, err) < 0)
-        return -1;
-    return 0;
+    /* The init joins the rest of its cgroups itself, before its hello. */
+    return restore_own_namespaces(x, err);
 }
 
 static int reply(struct create_ctx *x, int type, pid_t pid, struct nook_error *err)
@@ -331,10 +329,6 @@ static int serve_child(struct create_ctx *x, struct created *out, struct nook_er
                                              &x->oom_restore_adj, err) < 0)
                 return -1;
             if (x->new_userns && !x->slow_path && ns_write_id_maps(sender, x->spec, err) < 0)
-                return -1;
-            /* The real init (forked by the child on the slow path) is in
-             * every one of the container's cgroups before it goes on. */
-            if (x->have_cg && x->slow_path && cgroup_enter(&x->cg, sender, err) < 0)
                 return -1;
             if (reply(x, SYNC_GO, sender, err) < 0)
                 return -1;
@@ -669,6 +663,11 @@ static int do_create(struct create_ctx *x, struct created *out, struct nook_erro
     x->joined_userns = u && u->path;
     if (start_child(x, err) < 0)
         return -1;
+    if (!create_init_says_hello(x)) {
+        out->init = x->st.pid = x->child;
+        if (reply(x, SYNC_GO, x->child, err) < 0)
+            return -1;
+    }
     runtime_step(g, "create", "init cloned");
     if (serve_child(x, out, err) < 0)
         return -1;

@@ -39,11 +39,23 @@ struct create_ctx {
     bool joined_userns;
     bool slow_path;     /* namespaces joined by path: child setns()es first */
     bool late_cgroupns; /* the init unshares its cgroup ns after joining the cgroups */
+    bool in_cgroup2;    /* the clone landed in the cgroup2 directory (CLONE_INTO_CGROUP) */
     pid_t child;        /* what clone returned */
     struct spec_oom_policy oom; /* org.nook.oom*: freeze at the memory limit */
     enum cgroup_oom_mechanism oom_mech;
     int oom_restore_adj;
 };
+
+/* Whether the init says hello and waits for nook's go: nook writes its
+ * uid/gid maps or prepares the OOM freeze first, or (slow path) learns the
+ * pid of the init, a grandchild, only from the hello's credentials.
+ * Otherwise nook sends the go, with the init's pid, unasked right after the
+ * clone: the init reads it without waiting, one round trip (two wake-ups of
+ * one process by the other) fewer. */
+static inline bool create_init_says_hello(const struct create_ctx *x)
+{
+    return x->slow_path || x->new_userns || x->oom.freeze;
+}
 
 /* restore (restore.c): criu rebuilds the container's processes from a
  * checkpoint where create would clone an init; out->init is the restored

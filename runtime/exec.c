@@ -267,7 +267,7 @@ static int enter_root(struct exec_ctx *x, struct nook_error *err)
     return 0;
 }
 
-static _Noreturn void exec_child(struct exec_ctx *x)
+static _Noreturn void exec_child(struct exec_ctx *x, bool in_cgroup2)
 {
     struct nook_error err;
     struct spec_process *p = &x->spec->process;
@@ -278,15 +278,13 @@ static _Noreturn void exec_child(struct exec_ctx *x)
     NOOK_TRACE("child process in init(): the exec'd process sets up");
     if (x->c->lock_fd >= 0)
         close(x->c->lock_fd);
-    /* The cgroup directories are the host's: no fd of them may reach the
-     * container (a cwd of "/proc/self/fd/N", CVE-2024-21626). */
-    if (x->have_cg)
+    /* Into the container's cgroups first (where the clone did not land us);
+     * then their fds go: the directories are the host's, and no fd of them
+     * may reach the container (a cwd of "/proc/self/fd/N", CVE-2024-21626). */
+    if (x->have_cg) {
+        if (cgroup_enter_self(&x->cg, !in_cgroup2, &err) < 0)
+            child_fail(x, &err);
         cgroup_close_fds(&x->cg);
-    struct sync_msg m;
-    /* Wait until nook has put us in the cgroup. */
-    if (sync_recv(x->sync[1], &m, NULL, NULL, &err) != 0 || m.type != SYNC_GO) {
-        nook_error_set(&err, 0, "exec: nook went away");
-        child_fail(x, &err);
     }
     /* oom_score_adj through the host's /proc (CVE-2025-52881) while our
      * /proc files are still ours; then non-dumpable before any namespace of
@@ -549,7 +547,7 @@ static int run_exec(struct exec_ctx *x, const sigset_t *set, struct nook_error *
         return nook_error_sys(err, "exec: fork");
     if (pid == 0) {
         close(x->sync[0]);
-        exec_child(x);
+        exec_child(x, in_cgroup);
     }
     if (return_to_own_namespaces(x, err) < 0) {
         kill(pid, SIGKILL);
@@ -558,10 +556,6 @@ static int run_exec(struct exec_ctx *x, const sigset_t *set, struct nook_error *
     close(x->sync[1]);
     x->sync[1] = -1;
     int r = 0;
-    if (x->have_cg && !in_cgroup)
-        r = cgroup_enter(&x->cg, pid, err);
-    if (r == 0)
-        r = sync_send(x->sync[0], SYNC_GO, pid, NULL, -1, err);
     int master = -1;
     while (r == 0) {
         struct sync_msg m;

@@ -40,11 +40,10 @@ static _Noreturn void fail(struct create_ctx *x, struct nook_error *err)
     _exit(err->code == ENOENT ? 127 : err->code == EACCES ? 126 : 1);
 }
 
-static int ask(struct create_ctx *x, int type, int want, pid_t *pid, struct nook_error *err)
+/* The next message from nook, which must be of type want. */
+static int await(struct create_ctx *x, int want, pid_t *pid, struct nook_error *err)
 {
     struct sync_msg m;
-    if (sync_send(x->sync[1], type, 0, NULL, -1, err) < 0)
-        return -1;
     int r = sync_recv(x->sync[1], &m, NULL, NULL, err);
     if (r < 0)
         return -1;
@@ -55,6 +54,13 @@ static int ask(struct create_ctx *x, int type, int want, pid_t *pid, struct nook
     if (pid)
         *pid = m.pid;
     return 0;
+}
+
+static int ask(struct create_ctx *x, int type, int want, pid_t *pid, struct nook_error *err)
+{
+    if (sync_send(x->sync[1], type, 0, NULL, -1, err) < 0)
+        return -1;
+    return await(x, want, pid, err);
 }
 
 /* CVE-2019-5736: the init is a clone of nook, so until its execve
@@ -376,10 +382,15 @@ _Noreturn void init_main(struct create_ctx *x)
     /* Our copy of the lock fd would keep the container locked after create. */
     close(x->lock_fd);
     x->lock_fd = -1;
-    /* The cgroup directories are the host's: an fd of one left open could be
-     * process.cwd "/proc/self/fd/N", outside the root (CVE-2024-21626). */
-    if (x->have_cg)
+    /* In every one of the container's cgroups before anything else (on the
+     * slow path the init we fork inherits them). Then the directories' fds go: they are the host's, and one left
+     * open could be process.cwd "/proc/self/fd/N", outside the root
+     * (CVE-2024-21626). */
+    if (x->have_cg) {
+        if (cgroup_enter_self(&x->cg, !x->in_cgroup2, &err) < 0)
+            fail(x, &err);
         cgroup_close_fds(&x->cg);
+    }
     /* Through the host's /proc, before any namespace is joined (so nothing
      * the container controls can be mounted over it, CVE-2025-52881) and
      * while our own /proc files are still ours to write (see set_dumpable). */
@@ -389,7 +400,8 @@ _Noreturn void init_main(struct create_ctx *x)
     if (x->slow_path && (set_dumpable(false, &err) < 0 || make_namespaces_after_join(x, &err) < 0))
         fail(x, &err);
     pid_t host_pid;
-    if (ask(x, SYNC_HELLO, SYNC_GO, &host_pid, &err) < 0)
+    if ((create_init_says_hello(x) ? ask(x, SYNC_HELLO, SYNC_GO, &host_pid, &err)
+                                   : await(x, SYNC_GO, &host_pid, &err)) < 0)
         fail(x, &err);
     x->st.pid = host_pid;
     /* Now in the container's cgroups: a new cgroup namespace is rooted there. */

@@ -259,3 +259,49 @@ restore_counter() {
 	# The restore's mounts were made in a mount namespace of its own.
 	! grep -q "$BATS_TEST_TMPDIR/bundle/rootfs/test" /proc/self/mountinfo
 }
+
+@test "checkpoint and restore a container with a terminal: the new pty goes to --console-socket" {
+	requires_working_criu
+	cfg '.process.terminal = true'
+	set_cmd 'i=0; while :; do i=$((i+1)); echo "tick $i"; sleep 0.05; done'
+	local sock1=$BATS_TEST_TMPDIR/tty1.sock sock2=$BATS_TEST_TMPDIR/tty2.sock
+	start_recvtty "$sock1" "$BATS_TEST_TMPDIR/tty1.out"
+	run_detached --console-socket "$sock1" "$ID"
+	wait_file "$BATS_TEST_TMPDIR/tty1.out"
+	cd "$BATS_TEST_TMPDIR"
+	checkpoint_ok --image-path ./image-dir
+	local last
+	last=$(grep -o 'tick [0-9]*' tty1.out | tail -1 | cut -d' ' -f2)
+	[ -n "$last" ]
+	start_recvtty "$sock2" "$BATS_TEST_TMPDIR/tty2.out"
+	try_detached restore -d -b "$BUNDLE" --image-path ./image-dir --work-path ./work-dir \
+		--console-socket "$sock2" "$ID"
+	[ "$status" -eq 0 ] || {
+		echo "restore failed: $output" >&2
+		grep -B5 Error work-dir/restore.log >&2
+		return 1
+	}
+	wait_file "$BATS_TEST_TMPDIR/tty2.out"
+	# The restored shell goes on writing to its terminal, counting from
+	# where it was.
+	local first i
+	for ((i = 0; i < 250; i++)); do
+		first=$(grep -o 'tick [0-9]*' tty2.out | head -1 | cut -d' ' -f2)
+		[ -n "$first" ] && break
+		sleep 0.02
+	done
+	echo "last tick before the checkpoint: $last, first after the restore: $first" >&2
+	[ "$first" -gt "$last" ]
+	run -0 nook exec "$ID" true
+}
+
+@test "the annotation org.criu.config gives criu a configuration file" {
+	requires_working_criu
+	echo "log-file=from-annotation.log" >"$BATS_TEST_TMPDIR/criu.conf"
+	cfg '.annotations["org.criu.config"] = $f' --arg f "$BATS_TEST_TMPDIR/criu.conf"
+	start_counter
+	cd "$BATS_TEST_TMPDIR"
+	checkpoint_ok --image-path ./image-dir
+	[ -s work-dir/from-annotation.log ]
+	[ ! -e work-dir/dump.log ]
+}

@@ -17,12 +17,15 @@
 #   4. the cost of create/start/state/list/delete as 1 → 500 containers
 #      exist, and its ratio to the same on an empty root in the same run
 #   5. user-space instructions of one nook run (callgrind)
+#   6. where the time goes: per-step times of nook run and of the floor,
+#      from `perf trace` of interleaved runs (tests/bench/phases.awk)
 #
 # Nothing is asserted: numbers for reading, never pass/fail (the goals of
 # issue 12 are printed next to the ratios). Needs root. Settings: NOOK
 # (binary, default build/nook), BENCH_RUNS (default 30), BENCH_WARMUP
 # (default 3), BENCH_CURVE (default "1 10 100 500"; empty skips it),
-# BENCH_CALLGRIND (default 1). Not part of `make test`.
+# BENCH_CALLGRIND (default 1), BENCH_PHASES (default 1). Not part of
+# `make test`.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -32,6 +35,7 @@ RUNS=${BENCH_RUNS:-30}
 WARMUP=${BENCH_WARMUP:-3}
 CURVE=${BENCH_CURVE-1 10 100 500}
 CALLGRIND=${BENCH_CALLGRIND:-1}
+PHASES=${BENCH_PHASES:-1}
 
 section() {
 	printf '\n== %s\n' "$*"
@@ -58,7 +62,8 @@ if [ ! -x "$NOOK" ]; then
 	echo "$0: no nook binary at $NOOK (run make, or set NOOK)" >&2
 	exit 1
 fi
-install_missing time binutils valgrind jq busybox-static runc util-linux build-essential bubblewrap
+install_missing time binutils valgrind jq busybox-static runc util-linux build-essential bubblewrap \
+	linux-perf
 
 work=$(mktemp -d /tmp/nook-bench.XXXXXX)
 declare -A bins=()
@@ -278,3 +283,22 @@ if [ "$CALLGRIND" = 1 ]; then
 	valgrind --tool=callgrind --callgrind-out-file="$work/callgrind.%p.out" \
 		$(run_cmd nook "$work/bundle-callgrind") </dev/null 2>&1 | grep -E 'Collected' || true
 fi
+
+if [ "$PHASES" = 1 ]; then
+	section "where the time goes: per-step times of a run (seccomp cached) and of the floor, median of $RUNS, ms"
+	echo "(perf trace of the marker syscalls only; each step ends at the next marker, see tests/bench/phases.awk)"
+	script=$work/phases.sh
+	{
+		echo "for i in \$(seq $RUNS); do"
+		echo "	$(run_cmd nook "$bundle") </dev/null >/dev/null 2>&1"
+		echo "	unshare $floor_flags /bin/true"
+		echo "done"
+	} >"$script"
+	if perf trace -e brk,execve,mkdir,clone3,clone,sendmsg,mount,pivot_root,umount2,seccomp,exit_group,rmdir,wait4,unshare \
+		-o "$work/phases.trace" sh "$script" >/dev/null 2>&1; then
+		awk -f "$here/phases.awk" "$work/phases.trace"
+	else
+		echo "perf trace cannot run here: left out"
+	fi
+fi
+

@@ -9,6 +9,8 @@
 
 load lib
 
+TOOL=ctr$tag
+
 c=it-$BATS_TEST_NUMBER
 
 # ctr_run ID [CTR-RUN-OPTION]... -- CMD...
@@ -23,6 +25,21 @@ ctr_run() {
 task_status() { ctr task ls | awk -v id="$1" '$1 == id { print $3 }'; }
 task_pid() { ctr task ls | awk -v id="$1" '$1 == id { print $2 }'; }
 status_is() { [ "$(task_status "$1")" = "$2" ]; }
+
+# run_output CMD...: bats' run of a ctr command whose output is checked,
+# run again (at most twice) when it printed nothing at all: ctr's attached
+# output of a short-lived process now and then comes back empty, under runc
+# as under nook (run --rm: 1 in 100 under runc, 1 in 60 under nook; task
+# exec: 1 in 150 under nook, none in 300 under runc). Each retry is noted in
+# the TAP output.
+run_output() {
+    local try
+    for try in 1 2 3; do
+        run "$@"
+        [ -z "$output" ] || return 0
+        echo "# $TOOL: no output from \"$*\" (status $status), try $try" >&3
+    done
+}
 
 # expect_exit PID N: the background `ctr run` PID exited with status N.
 expect_exit() {
@@ -39,32 +56,43 @@ setup_file() {
 teardown() {
     tmux -S "$W/tmux.sock" kill-server 2>/dev/null || true
     ctr task kill -s KILL "$c" >/dev/null 2>&1 || true
-    retry 50 sh -c "! ctr task ls | grep -q '^$c .*RUNNING'" || true
+    wait_for sh -c "! ctr task ls | grep -q '^$c .*RUNNING'" || true
     ctr task rm -f "$c" >/dev/null 2>&1 || true
     ctr container rm "$c" >/dev/null 2>&1 || true
 }
 
-@test "ctr: run: exit code" {
-    run ctr_run "$c" --rm -- sh -c 'echo hello; exit 42'
+@test "$TOOL: run: exit code" {
+    run_output ctr_run "$c" --rm -- sh -c 'echo hello; exit 42'
     expect_status 42
     expect_output_has hello
 }
 
-@test "ctr: run -d + task ls" {
+# ctr shows the runtime's error as the shim read it from the runtime's
+# --log-format json log (without an error line there it says only "...
+# exit status 1").
+@test "$TOOL: run: command not found" {
+    run ctr_run "$c" --rm -- no-such-command
+    [ "$status" -ne 0 ]
+    expect_output_has no-such-command
+    expect_output_has "executable file not found"
+    [[ "$output" != *"exit status"* ]]
+}
+
+@test "$TOOL: run -d + task ls" {
     ctr_run "$c" -d -- sleep 1000
     status_is "$c" RUNNING
 }
 
-@test "ctr: exec" {
+@test "$TOOL: exec" {
     ctr_run "$c" -d -- sleep 1000
-    run ctr task exec --exec-id e1 "$c" cat /proc/1/cmdline
+    run_output ctr task exec --exec-id e1 "$c" cat /proc/1/cmdline
     expect_status 0
     expect_output_has sleep
     run ctr task exec --exec-id e2 "$c" sh -c 'exit 5'
     expect_status 5
 }
 
-@test "ctr: exec -t" {
+@test "$TOOL: exec -t" {
     ctr_run "$c" -d -- sleep 1000
     run with_tty "ctr task exec -t --exec-id e1 $c sh -c 'tty; echo cols=\$(stty size)'"
     expect_status 0
@@ -72,23 +100,26 @@ teardown() {
     expect_output_has cols=
 }
 
-@test "ctr: logs (--log-uri)" {
-    ctr_run "$c" -d --log-uri "file://$W/$c.log" -- sh -c 'echo to-stdout; echo to-stderr >&2'
-    retry 100 status_is "$c" STOPPED
-    grep -q to-stdout "$W/$c.log"
-    grep -q to-stderr "$W/$c.log"
+# The container stays up until both lines are in the file: containerd
+# 1.6's shim closes the file when the copy of stdout ends, and so loses
+# stderr still being copied after the process exited (2 runs in 60 lose it
+# under runc too).
+@test "$TOOL: logs (--log-uri)" {
+    ctr_run "$c" -d --log-uri "file://$W/$c.log" -- sh -c 'echo to-stdout; echo to-stderr >&2; sleep 1000'
+    wait_for grep -q to-stdout "$W/$c.log"
+    wait_for grep -q to-stderr "$W/$c.log"
 }
 
-@test "ctr: stop: SIGTERM" {
+@test "$TOOL: stop: SIGTERM" {
     ctr_run "$c" -- sh -c 'trap "exit 11" TERM; while :; do sleep 0.1; done' &
-    retry 100 status_is "$c" RUNNING
+    wait_for status_is "$c" RUNNING
     ctr task kill -s TERM "$c"
     expect_exit "$!" 11
 }
 
-@test "ctr: stop: SIGKILL after the timeout" {
+@test "$TOOL: stop: SIGKILL after the timeout" {
     ctr_run "$c" -- sleep 1000 &
-    retry 100 status_is "$c" RUNNING
+    wait_for status_is "$c" RUNNING
     ctr task kill -s TERM "$c"
     sleep 1
     status_is "$c" RUNNING
@@ -96,15 +127,15 @@ teardown() {
     expect_exit "$!" 137
 }
 
-@test "ctr: kill" {
+@test "$TOOL: kill" {
     ctr_run "$c" -- sh -c 'trap "echo got-usr1; exit 3" USR1; echo ready; while :; do sleep 0.1; done' >"$W/$c.out" &
-    retry 100 grep -q ready "$W/$c.out"
+    wait_for grep -q ready "$W/$c.out"
     ctr task kill -s USR1 "$c"
     expect_exit "$!" 3
     grep -q got-usr1 "$W/$c.out"
 }
 
-@test "ctr: pause / resume" {
+@test "$TOOL: pause / resume" {
     ctr_run "$c" -d -- sleep 1000
     ctr task pause "$c"
     status_is "$c" PAUSED
@@ -115,18 +146,21 @@ teardown() {
 }
 
 # metrics read the container's own cgroup: one process (sleep), a few MiB
-# (an inherited cgroup shows the host's processes and gigabytes).
-@test "ctr: task metrics: the container's own usage" {
+# (an inherited cgroup shows the host's processes and gigabytes). One
+# process once it has settled: runc's start returns before its init's
+# execve, whose threads count for a moment.
+metrics_show_one_process() {
+    output=$(ctr task metrics "$c") && [ "$(awk '$1 == "pids.current" { print $2 }' <<<"$output")" = 1 ]
+}
+
+@test "$TOOL: task metrics: the container's own usage" {
     ctr_run "$c" -d -- sleep 1000
-    run ctr task metrics "$c"
-    expect_status 0
-    pids=$(awk '$1 == "pids.current" { print $2 }' <<<"$output")
+    wait_for metrics_show_one_process || { echo "pids.current never 1: $output"; return 1; }
     mem=$(awk '$1 == "memory.usage_in_bytes" || $1 == "memory.usage" { print $2 }' <<<"$output")
-    [ "$pids" = 1 ] || { echo "pids.current $pids, want 1: $output"; return 1; }
     [ -n "$mem" ] && [ "$mem" -lt $((64 << 20)) ] || { echo "memory $mem: $output"; return 1; }
 }
 
-@test "ctr: top (task ps)" {
+@test "$TOOL: top (task ps)" {
     ctr_run "$c" -d -- sleep 1000
     pid=$(task_pid "$c")
     run ctr task ps "$c"
@@ -135,11 +169,11 @@ teardown() {
     [ "$(tr '\0' ' ' <"/proc/$pid/cmdline")" = "sleep 1000 " ]
 }
 
-@test "ctr: restart (a new task)" {
+@test "$TOOL: restart (a new task)" {
     ctr_run "$c" -d -- sleep 1000
     pid1=$(task_pid "$c")
     ctr task kill -s KILL "$c"
-    retry 100 status_is "$c" STOPPED
+    wait_for status_is "$c" STOPPED
     ctr task rm "$c"
     ctr task start -d "$c"
     status_is "$c" RUNNING
@@ -148,7 +182,7 @@ teardown() {
     expect_status 0
 }
 
-@test "ctr: rm" {
+@test "$TOOL: rm" {
     ctr_run "$c" -d -- sleep 1000
     pid=$(task_pid "$c")
     ctr task rm -f "$c"
@@ -158,63 +192,63 @@ teardown() {
     ! kill -0 "$pid" 2>/dev/null
 }
 
-@test "ctr: run -t: interactive shell in tmux" {
+@test "$TOOL: run -t: interactive shell in tmux" {
     tmux_shell "$c" "ctr run -t --rm --runc-binary $R --cgroup $INTEG_CGROUP_PARENT/$c $IMG $c sh; echo exit-status=\$? >$W/$c.rc; sleep 1000"
     tmux_send "$c" 'echo $((6 * 7))x'
     tmux_wait "$c" 42x
     tmux_send "$c" 'exit 7'
-    retry 300 test -s "$W/$c.rc"
+    wait_for test -s "$W/$c.rc"
     [ "$(cat "$W/$c.rc")" = exit-status=7 ]
 }
 
 # `tail /dev/zero` buffers one endless line: it grows until the limit.
-@test "ctr: --memory-limit: OOM kill" {
+@test "$TOOL: --memory-limit: OOM kill" {
     run ctr_run "$c" --rm --memory-limit $((32 << 20)) -- tail /dev/zero
     expect_status 137
 }
 
-@test "ctr: --read-only" {
-    run ctr_run "$c" --rm --read-only -- sh -c 'touch /x'
+@test "$TOOL: --read-only" {
+    run_output ctr_run "$c" --rm --read-only -- sh -c 'touch /x'
     [ "$status" -ne 0 ]
     expect_output_has "Read-only file system"
 }
 
-@test "ctr: -u 1000 (exec --user)" {
+@test "$TOOL: -u 1000 (exec --user)" {
     ctr_run "$c" -d -- sleep 1000
-    run ctr task exec --exec-id e1 --user 1000 "$c" id -u
+    run_output ctr task exec --exec-id e1 --user 1000 "$c" id -u
     expect_status 0
     [ "$output" = 1000 ]
 }
 
-@test "ctr: env + workdir" {
-    run ctr_run "$c" --rm --env FOO=bar --cwd /home/user -- sh -c 'echo "$FOO $PWD"'
+@test "$TOOL: env + workdir" {
+    run_output ctr_run "$c" --rm --env FOO=bar --cwd /home/user -- sh -c 'echo "$FOO $PWD"'
     expect_status 0
     [ "$output" = "bar /home/user" ]
 }
 
-@test "ctr: bind volume" {
+@test "$TOOL: bind volume" {
     mkdir -p "$W/vol-$c"
     echo from-host >"$W/vol-$c/in"
-    run ctr_run "$c" --rm --mount "type=bind,src=$W/vol-$c,dst=/data,options=rbind:rw" -- \
+    run_output ctr_run "$c" --rm --mount "type=bind,src=$W/vol-$c,dst=/data,options=rbind:rw" -- \
         sh -c 'cat /data/in; echo from-container >/data/out'
     expect_status 0
     expect_output_has from-host
     [ "$(cat "$W/vol-$c/out")" = from-container ]
 }
 
-@test "ctr: no network (the default)" {
-    run ctr_run "$c" --rm -- sh -c 'ls /sys/class/net'
+@test "$TOOL: no network (the default)" {
+    run_output ctr_run "$c" --rm -- sh -c 'ls /sys/class/net'
     expect_status 0
-    [ "$output" = lo ]
+    [ "$output" = lo ] || { echo "interfaces: $output"; return 1; }
 }
 
-@test "ctr: --net-host" {
-    run ctr_run "$c" --rm --net-host -- readlink /proc/self/ns/net
+@test "$TOOL: --net-host" {
+    run_output ctr_run "$c" --rm --net-host -- readlink /proc/self/ns/net
     expect_status 0
     [ "$output" = "$(readlink /proc/self/ns/net)" ]
 }
 
-@test "ctr: run --rm, repeated" {
+@test "$TOOL: run --rm, repeated" {
     local i
     for ((i = 0; i < INTEG_REPEAT; i++)); do
         ctr_run "$c" --rm -- true || { echo "run $i failed"; return 1; }
@@ -223,14 +257,9 @@ teardown() {
     [ -z "$output" ] || { echo "left behind: $output"; return 1; }
 }
 
-# Issue 7's limits, as the kernel sees them in the container's cgroup.
-@test "ctr: --memory-limit in the container's cgroup" {
-    ctr_run "$c" -d --memory-limit $((64 << 20)) -- sleep 1000
-    [ "$(cgroup_file "$(task_pid "$c")" memory memory.limit_in_bytes memory.max)" = 67108864 ]
-}
-
-@test "ctr: --cpus in the container's cgroup" {
-    ctr_run "$c" -d --cpus 0.5 -- sleep 1000
-    v=$(cgroup_file "$(task_pid "$c")" cpu cpu.cfs_quota_us cpu.max)
-    [ "$v" = 50000 ] || [ "$v" = "50000 100000" ]
+# Issue 7's limits, as the kernel sees them in the container's cgroup (ctr
+# run has no flag for a pids limit).
+@test "$TOOL: --memory-limit, --cpus in the container's cgroup" {
+    ctr_run "$c" -d --memory-limit $((64 << 20)) --cpus 0.5 -- sleep 1000
+    expect_limits "$(task_pid "$c")"
 }

@@ -4,14 +4,20 @@
 # storage.conf ($CONTAINERS_CONF, $CONTAINERS_STORAGE_CONF).
 
 load lib
+
+TOOL=podman$tag
 load dockerlike
 
 T_CMD="podman --runtime $R"
 T_RUN="$T_CMD run --cgroup-parent $INTEG_CGROUP_PARENT"
+# rm -t 0: podman's rm -f of a running container is a stop, which waits
+# 10 s before its SIGKILL for a pid 1 that ignores SIGTERM (sleep);
+# Docker's rm -f kills at once.
 t() {
     case "$1" in
-    run | create) podman --runtime "$R" "$1" --cgroup-parent "$INTEG_CGROUP_PARENT" "${@:2}" ;;
-    *) podman --runtime "$R" "$@" ;;
+    run | create) $T_CMD "$1" --cgroup-parent "$INTEG_CGROUP_PARENT" "${@:2}" ;;
+    rm) $T_CMD rm -t 0 "${@:2}" ;;
+    *) $T_CMD "$@" ;;
     esac
 }
 
@@ -23,102 +29,105 @@ teardown() {
     cleanup_containers
 }
 
-@test "podman: run: exit code" {
+# private-ns.sh configured the runtime under test as docs/examples/
+# containers.conf configures nook: without --runtime podman runs it.
+@test "$TOOL: the runtime podman runs" {
+    run -0 podman ${INTEG_TAG:+--runtime "$R"} info --format '{{.Host.OCIRuntime.Path}}'
+    [ "$output" = "$R" ]
+}
+
+@test "$TOOL: run: exit code" {
     check_run_exit_code
 }
 
-@test "podman: run -d + ps" {
+@test "$TOOL: run: command not found" {
+    check_run_not_found
+}
+
+@test "$TOOL: run -d + ps" {
     check_run_detached_ps
 }
 
-@test "podman: exec" {
+@test "$TOOL: exec" {
     check_exec
 }
 
-@test "podman: exec -t" {
+@test "$TOOL: exec -t" {
     check_exec_tty
 }
 
-@test "podman: logs" {
+@test "$TOOL: logs" {
     check_logs
 }
 
-@test "podman: stop: SIGTERM" {
+@test "$TOOL: stop: SIGTERM" {
     check_stop_term
 }
 
-@test "podman: stop: SIGKILL after the timeout" {
+@test "$TOOL: stop: SIGKILL after the timeout" {
     check_stop_kill
 }
 
-@test "podman: kill" {
+@test "$TOOL: kill" {
     check_kill
 }
 
-@test "podman: pause / unpause" {
+@test "$TOOL: pause / unpause" {
     check_pause_unpause
 }
 
-@test "podman: stats: the container's own usage" {
+@test "$TOOL: stats: the container's own usage" {
     check_stats
 }
 
-@test "podman: top" {
+@test "$TOOL: top" {
     check_top
 }
 
-@test "podman: restart" {
+@test "$TOOL: restart" {
     check_restart
 }
 
-@test "podman: rm" {
+@test "$TOOL: rm" {
     check_rm
 }
 
-@test "podman: run -it: interactive shell in tmux" {
+@test "$TOOL: run -it: interactive shell in tmux" {
     check_interactive_shell
 }
 
-@test "podman: --memory: OOM kill" {
+@test "$TOOL: --memory: OOM kill" {
     check_memory_oom
 }
 
-@test "podman: --read-only" {
+@test "$TOOL: --read-only" {
     check_read_only
 }
 
-@test "podman: -u 1000" {
+@test "$TOOL: -u 1000" {
     check_user
 }
 
-@test "podman: env + workdir" {
+@test "$TOOL: env + workdir" {
     check_env_workdir
 }
 
-@test "podman: bind volume" {
+@test "$TOOL: bind volume" {
     check_bind_volume
 }
 
-@test "podman: --network none" {
+@test "$TOOL: --network none" {
     check_network_none
 }
 
-@test "podman: default network" {
+@test "$TOOL: default network" {
     check_default_network
 }
 
-@test "podman: run --rm, repeated" {
+@test "$TOOL: run --rm, repeated" {
     check_run_rm_repeated
 }
 
-@test "podman: --memory limit in the container's cgroup" {
-    check_limit_memory
-}
-
-@test "podman: --cpus limit in the container's cgroup" {
-    check_limit_cpus
-}
-
-@test "podman: --pids-limit in the container's cgroup" {
-    check_limit_pids
+@test "$TOOL: --memory, --cpus, --pids-limit in the container's cgroup" {
+    check_limits
 }

@@ -1,10 +1,13 @@
 #!/bin/bash
 # private-ns.sh CMD...: run.sh's inside, in the private network and mount
 # namespace. Writes the tools' private configs into $INTEG_W, starts
-# containerd and dockerd on private sockets and roots, runs CMD, and stops
-# the daemons by pid.
+# containerd and dockerd on private sockets and roots, runs CMD (the checks)
+# under the runtime under test ($INTEG_RUNTIME) and again under the
+# reference runtime ($INTEG_REFERENCE, when set), and stops the daemons by
+# pid. Exits 1 when either run failed.
 set -euo pipefail
 W=$INTEG_W
+examples=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../docs/examples" && pwd)
 # Tools drop files in their working directory (conmon an "oom" marker).
 cd "$W"
 
@@ -24,16 +27,23 @@ done
 nofile=$(ulimit -Hn); nproc=$(ulimit -Hu)
 [ "$nofile" = unlimited ] || [ "$nofile" -gt 65536 ] && nofile=65536
 [ "$nproc" = unlimited ] || [ "$nproc" -gt 4096 ] && nproc=4096
-cat >"$W/containers.conf" <<CONF
+# The runtime under test is podman's runtime as docs/examples/containers.conf
+# makes nook podman's (its path replaced; podman.bats shows podman picks it),
+# though the checks name their runtime with --runtime.
+{
+    cat <<CONF
 [containers]
 default_ulimits = ["nofile=$nofile:$nofile", "nproc=$nproc:$nproc"]
-[engine]
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-tmp_dir = "$W/podman-tmp"
 [network]
 network_config_dir = "$W/podman-networks"
 CONF
+    sed -e "s|/usr/bin/nook|$INTEG_RUNTIME|" -e '/^\[engine\]$/r /dev/stdin' \
+        "$examples/containers.conf" <<CONF
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+tmp_dir = "$W/podman-tmp"
+CONF
+} >"$W/containers.conf"
 cat >"$W/storage.conf" <<CONF
 [storage]
 driver = "overlay"
@@ -83,23 +93,33 @@ containerd --config "$W/containerd.toml" >"$W/containerd.log" 2>&1 &
 pids+=($!)
 wait_socket "$W/containerd.sock" containerd "$W/containerd.log"
 
-# dockerd: private data and exec roots, on our containerd, with the runtime
-# under test as its default.
-cat >"$W/daemon.json" <<CONF
-{
-  "runtimes": {"testrt": {"path": "$INTEG_RUNTIME"}},
-  "default-runtime": "testrt",
-  "cgroup-parent": "$INTEG_CGROUP_PARENT",
-  "deprecated-key-path": "$W/docker-key.json",
-  "userland-proxy": false
-}
-CONF
+# dockerd: private data and exec roots, on our containerd. The runtime
+# under test is added as docs/examples/daemon.json adds nook (its path
+# replaced), under that name, and made the default as the example's README
+# says; the reference runtime is "it-ref". docker.bats picks one per
+# container with --runtime.
+sed "s|/usr/bin/nook|$INTEG_RUNTIME|" "$examples/daemon.json" |
+    jq --arg ref "$INTEG_REFERENCE" --arg parent "$INTEG_CGROUP_PARENT" --arg key "$W/docker-key.json" \
+        '. + {"default-runtime": "nook", "cgroup-parent": $parent, "deprecated-key-path": $key,
+              "userland-proxy": false}
+         | if $ref != "" then .runtimes["it-ref"] = {path: $ref} else . end' >"$W/daemon.json"
 dockerd --config-file "$W/daemon.json" -H "unix://$W/docker.sock" \
     --data-root "$W/docker-data" --exec-root "$W/docker-exec" --pidfile "$W/docker.pid" \
     --containerd "$W/containerd.sock" >"$W/dockerd.log" 2>&1 &
 pids+=($!)
 wait_socket "$W/docker.sock" dockerd "$W/dockerd.log"
+echo "integration: containerd and dockerd up after ${SECONDS}s" >&2
 # docker.bats points the client at it (podman would read DOCKER_CONFIG too).
 export INTEG_DOCKER_HOST=unix://$W/docker.sock
 
-"$@"
+status=0
+SECONDS=0
+INTEG_TAG= INTEG_DOCKER_RUNTIME=nook "$@" || status=1
+echo "integration: checks under $INTEG_RUNTIME took ${SECONDS}s" >&2
+if [ -n "$INTEG_REFERENCE" ]; then
+    SECONDS=0
+    INTEG_RUNTIME=$INTEG_REFERENCE INTEG_TAG=$(basename "$INTEG_REFERENCE") INTEG_DOCKER_RUNTIME=it-ref \
+        "$@" || status=1
+    echo "integration: checks under $INTEG_REFERENCE took ${SECONDS}s" >&2
+fi
+exit $status

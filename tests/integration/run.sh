@@ -4,9 +4,13 @@
 #   tests/integration/run.sh [podman|ctr|docker]...   (default: all three)
 #
 # Runs each tool's checks (tests/integration/<tool>.bats, TAP on stdout) with
-# $INTEG_RUNTIME as the OCI runtime (default $NOOK, else build/nook; set it to
-# runc's path to check the suite itself). Installs podman, containerd and
-# docker.io when missing, without letting the packages start their daemons.
+# $INTEG_RUNTIME as the OCI runtime (default $NOOK, else build/nook), then
+# all of them again with the reference runtime $INTEG_REFERENCE (default
+# runc; empty: none), so that a check nook fails is shown to be right: it
+# passes under runc. Both runs share the daemons and images; the reference
+# run's checks are named "<tool> (runc): ...". Installs podman, containerd
+# and docker.io when missing, without letting the packages start their
+# daemons.
 #
 # Nothing here touches the host's state: everything runs in a private network
 # and mount namespace (unshare), so bridges, iptables rules, net sysctls and
@@ -25,8 +29,16 @@ worktree=$(cd "$here/../.." && pwd)
 tools=("$@")
 [ ${#tools[@]} -gt 0 ] || tools=(podman ctr docker)
 
-runtime=${INTEG_RUNTIME:-${NOOK:-$worktree/build/nook}}
-case "$runtime" in /*) ;; *) runtime=$(command -v "$runtime" || echo "$worktree/$runtime") ;; esac
+# abs_runtime NAME-OR-PATH: its absolute path (a name is looked up in PATH,
+# a relative path taken from the work tree).
+abs_runtime() {
+    case "$1" in
+    /*) echo "$1" ;;
+    */*) echo "$worktree/$1" ;;
+    *) command -v "$1" || echo "$worktree/$1" ;;
+    esac
+}
+runtime=$(abs_runtime "${INTEG_RUNTIME:-${NOOK:-$worktree/build/nook}}")
 [ -x "$runtime" ] || { echo "integration: runtime $runtime not found" >&2; exit 125; }
 
 # --- packages -------------------------------------------------------------
@@ -59,9 +71,17 @@ install_missing() {
 }
 install_missing
 
+# runc comes with containerd (Debian's containerd depends on it).
+reference=${INTEG_REFERENCE-runc}
+if [ -n "$reference" ]; then
+    reference=$(abs_runtime "$reference")
+    [ -x "$reference" ] || { echo "integration: reference runtime $reference not found" >&2; exit 125; }
+    [ "$reference" != "$runtime" ] || reference=
+fi
+
 # --- the work dir, images, configs ----------------------------------------
 W=$(mktemp -d /tmp/nook-it.XXXXXX)
-export INTEG_W=$W INTEG_RUNTIME=$runtime
+export INTEG_W=$W INTEG_RUNTIME=$runtime INTEG_REFERENCE=$reference
 export INTEG_CGROUP_PARENT=/nook-it-$$
 export INTEG_REPEAT=${INTEG_REPEAT:-50}
 cleanup() {
@@ -94,12 +114,17 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 "$here/mkimages.sh" "$W" >&2
+echo "integration: images built after ${SECONDS}s" >&2
 
-# A check that hangs fails alone instead of stalling the whole run.
-export BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-120}
+# A check that hangs fails alone instead of stalling the whole run (the
+# bound is far above what any check takes on a loaded host: 50 podman runs
+# took over 120 s there). Each
+# result line says how long its check took (--timing), to show what is slow;
+# nothing asserts on it.
+export BATS_TEST_TIMEOUT=${INTEG_TEST_TIMEOUT:-900}
 status=0
 files=()
 for t in "${tools[@]}"; do files+=("$here/$t.bats"); done
 unshare --net --mount --propagation private --fork \
-    "$here/private-ns.sh" bats --tap ${INTEG_FILTER:+-f "$INTEG_FILTER"} "${files[@]}" || status=$?
+    "$here/private-ns.sh" bats --tap --timing ${INTEG_FILTER:+-f "$INTEG_FILTER"} "${files[@]}" || status=$?
 exit $status

@@ -84,11 +84,22 @@ snap() {
 	jq -r "$1" "$SNAP"
 }
 
-# wait_out [I]: the output of hog I (default: the latest) once it finished.
+# hog_running: an oomhog process is still in the container's cgroup (its
+# memory is uncharged before it leaves).
+hog_running() {
+	local p
+	for p in $(cat "$(mem_cg)/cgroup.procs"); do
+		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = oomhog ] && return 0
+	done
+	return 1
+}
+
+# wait_out [I]: the output of hog I (default: the latest) once it finished:
+# it printed its verdict and exited (the next limit must not find its memory).
 wait_out() {
 	local f=$ROOTFS/out${1:-$HOG_N} i
 	for ((i = 0; i < ${2:-120} * 10; i++)); do
-		if grep -q "^oomhog: " "$f" 2>/dev/null; then
+		if grep -q "^oomhog: " "$f" 2>/dev/null && ! hog_running; then
 			cat "$f"
 			return 0
 		fi
