@@ -59,7 +59,11 @@ static int parse_exec_opts(int argc, char **argv, struct exec_opts *o)
             o->caps.v[o->caps.n] = NULL;
             break;
         case OPT_IGNORE_PAUSED: o->ignore_paused = true; break;
-        case OPT_CGROUP: o->cgroup = optarg; break;
+        case OPT_CGROUP:
+            o->cgroups.v = xrealloc(o->cgroups.v, (o->cgroups.n + 2) * sizeof *o->cgroups.v);
+            o->cgroups.v[o->cgroups.n++] = optarg;
+            o->cgroups.v[o->cgroups.n] = NULL;
+            break;
         case OPT_NNP: o->no_new_privs = true; break;
         case OPT_APPARMOR: o->apparmor = optarg; break;
         case OPT_LABEL: o->process_label = optarg; break;
@@ -101,6 +105,7 @@ int cmd_exec(struct nook_globals *g, int argc, char **argv, struct nook_error *e
     }
     free(o.env.v);
     free(o.caps.v);
+    free(o.cgroups.v);
     free(o.gids);
     return r;
 }

@@ -373,57 +373,120 @@ static bool hierarchy_has(const char *key, const char *want, size_t want_len)
     return false;
 }
 
-static int check_sub_cgroup(const char *arg, const char *path, struct nook_error *err)
+/* The sub-cgroup the --cgroup arguments give the hierarchy key: the last
+ * one naming one of its controllers, or the one without controllers; ""
+ * for the container's own. On a v2 host every controller is in "unified". */
+static const char *sub_cgroup_for(const struct spec_strv *args, const char *key, bool v2)
 {
-    struct stat st;
-    int e = stat(path, &st) < 0 ? errno : S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
-    if (e)
-        return nook_error_set(err, e, "exec: --cgroup %s: no cgroup %s", arg, path);
+    const char *sub = "";
+    for (size_t i = 0; i < args->n; i++) {
+        const char *a = args->v[i], *colon = strchr(a, ':');
+        if (!colon || v2 || hierarchy_has(key, a, (size_t)(colon - a)))
+            sub = colon ? colon + 1 : a;
+    }
+    while (*sub == '/')
+        sub++;
+    return sub;
+}
+
+static bool controller_known(const struct nook_state *st, const char *c, size_t n)
+{
+    if (n == 7 && strncmp(c, "unified", 7) == 0)
+        return st->cgroup_path != NULL;
+    for (size_t i = 0; i < st->cgroup_paths.n; i++)
+        if (hierarchy_has(st->cgroup_paths.v[i].key, c, n))
+            return true;
+    return false;
+}
+
+/* runc's rules and words: CONTROLLER[,CONTROLLER]:SUB, or SUB alone for
+ * every hierarchy when it is the only --cgroup; known controllers; SUB
+ * below the container's cgroup (no "." or ".." in it). */
+static int check_cgroup_arg(const struct nook_state *st, const char *arg, size_t n_args,
+                            struct nook_error *err)
+{
+    const char *colon = strchr(arg, ':');
+    if (!colon && n_args > 1)
+        return nook_error_set(err, 0, "exec: --cgroup %s: name its controllers "
+                              "(CONTROLLER[,CONTROLLER]:PATH) when there are several", arg);
+    bool v2 = st->cgroup_backend && strcmp(st->cgroup_backend, "v2") == 0;
+    for (const char *c = arg; colon && !v2 && c < colon;) {
+        size_t n = strcspn(c, ",:");
+        if (n == 0 || !controller_known(st, c, n))
+            return nook_error_set(err, 0, "exec: --cgroup %s: unknown controller \"%.*s\"", arg,
+                                  (int)n, c);
+        c += n + (c[n] == ',');
+    }
+    const char *rel = colon ? colon + 1 : arg;
+    for (const char *p = rel; *p;) {
+        while (*p == '/')
+            p++;
+        size_t n = strcspn(p, "/");
+        if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+            return nook_error_set(err, 0, "exec: --cgroup %s: %s is not a sub cgroup path (it "
+                                  "must name a cgroup below the container's)", arg, rel);
+        p += n;
+    }
     return 0;
 }
 
-/* --cgroup SUB, or runc's "CONTROLLER[,CONTROLLER]:SUB" (those hierarchies
- * only): the state with SUB appended to the container's cgroup in each
- * hierarchy it applies to. SUB must exist and stay below the container's
- * cgroup. Fills *sub (caller frees with free_sub_state). */
-static int exec_cgroup_state(const struct nook_state *st, const char *arg, struct nook_state *sub,
-                             struct nook_error *err)
+/* Checked before anything is forked: a missing directory is the error
+ * joining it would give, in runc's words (Go's lower-case errno text,
+ * which runc's tests look for). */
+static int check_sub_cgroup(const char *path, struct nook_error *err)
+{
+    struct stat st;
+    int e = stat(path, &st) < 0 ? errno : S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+    if (e == ENOENT || e == ENOTDIR)
+        return nook_error_set(err, 0, "exec: --cgroup: adding pid to the cgroup: "
+                              "%s/cgroup.procs: %s", path,
+                              e == ENOENT ? "no such file or directory" : "not a directory");
+    if (e)
+        return nook_error_set(err, e, "exec: --cgroup: %s", path);
+    return 0;
+}
+
+static char *sub_path(const char *dir, const char *sub, struct nook_error *err, int *r)
+{
+    if (!*sub)
+        return xstrdup(dir);
+    char *path = xasprintf("%s/%s", dir, sub);
+    if (*r == 0)
+        *r = check_sub_cgroup(path, err);
+    return path;
+}
+
+/* --cgroup arguments: the state with each hierarchy's sub-cgroup appended
+ * to the container's cgroup there. Fills *sub (caller frees with
+ * free_sub_state). */
+static int exec_cgroup_state(const struct nook_state *st, const struct spec_strv *args,
+                             struct nook_state *sub, struct nook_error *err)
 {
     *sub = *st;
     sub->cgroup_paths.v = NULL;
     sub->cgroup_paths.n = 0;
     sub->cgroup_path = NULL;
-    const char *colon = strchr(arg, ':');
-    const char *rel = colon ? colon + 1 : arg;
-    while (*rel == '/')
-        rel++;
-    for (const char *p = rel; *p;) {
-        size_t n = strcspn(p, "/");
-        if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
-            return nook_error_set(err, 0, "exec: --cgroup %s: must name a cgroup below the "
-                                  "container's", arg);
-        p += n;
-        while (*p == '/')
-            p++;
-    }
-    bool unified_wanted = !colon || hierarchy_has("unified", arg, (size_t)(colon - arg));
-    sub->cgroup_path = *rel && unified_wanted ? xasprintf("%s/%s", st->cgroup_path, rel)
-                                              : xstrdup(st->cgroup_path);
+    for (size_t i = 0; i < args->n; i++)
+        if (check_cgroup_arg(st, args->v[i], args->n, err) < 0)
+            return -1;
+    bool v2 = st->cgroup_backend && strcmp(st->cgroup_backend, "v2") == 0;
+    int r = 0;
+    /* cgroup_path is the unified directory where there is one, else
+     * (pure v1) one of the v1 ones: look its hierarchy up. */
+    const char *track_key = "unified";
+    for (size_t i = 0; i < st->cgroup_paths.n; i++)
+        if (strcmp(st->cgroup_paths.v[i].value, st->cgroup_path) == 0)
+            track_key = st->cgroup_paths.v[i].key;
+    sub->cgroup_path = sub_path(st->cgroup_path, sub_cgroup_for(args, track_key, v2), err, &r);
     sub->cgroup_paths.v = xcalloc(st->cgroup_paths.n + 1, sizeof *sub->cgroup_paths.v);
     for (size_t i = 0; i < st->cgroup_paths.n; i++) {
         const struct spec_kv *kv = &st->cgroup_paths.v[i];
-        bool applies = *rel && (!colon || hierarchy_has(kv->key, arg, (size_t)(colon - arg)) ||
-                                (strcmp(kv->key, "unified") == 0 && unified_wanted));
         sub->cgroup_paths.v[i].key = xstrdup(kv->key);
-        sub->cgroup_paths.v[i].value = applies ? xasprintf("%s/%s", kv->value, rel)
-                                               : xstrdup(kv->value);
+        sub->cgroup_paths.v[i].value = sub_path(kv->value, sub_cgroup_for(args, kv->key, v2),
+                                                err, &r);
         sub->cgroup_paths.n++;
-        if (applies && check_sub_cgroup(arg, sub->cgroup_paths.v[i].value, err) < 0)
-            return -1;
     }
-    if (st->cgroup_paths.n == 0 && *rel)
-        return check_sub_cgroup(arg, sub->cgroup_path, err);
-    return 0;
+    return r;
 }
 
 static void free_sub_state(struct nook_state *sub)
@@ -455,11 +518,11 @@ static int run_exec(struct exec_ctx *x, const sigset_t *set, struct nook_error *
     } else if (open_own_namespaces(x, err) < 0 || enter_pid_and_time_for_children(x, err) < 0) {
         return -1;
     }
-    if (x->o->cgroup && !x->c->st.cgroup_path)
+    if (x->o->cgroups.n > 0 && !x->c->st.cgroup_path)
         return nook_error_set(err, 0, "exec: --cgroup: the container has no cgroup");
-    if (x->o->cgroup) {
+    if (x->o->cgroups.n > 0) {
         struct nook_state sub;
-        int r = exec_cgroup_state(&x->c->st, x->o->cgroup, &sub, err);
+        int r = exec_cgroup_state(&x->c->st, &x->o->cgroups, &sub, err);
         if (r == 0)
             r = cgroup_open(&sub, &x->cg, err);
         free_sub_state(&sub);

@@ -103,7 +103,7 @@ struct exec_opts {
     const char *cwd;
     const char *pid_file;
     const char *user;
-    const char *cgroup;     /* --cgroup: a sub-cgroup of the container's */
+    struct spec_strv cgroups; /* --cgroup [CONTROLLER[,CONTROLLER]:]SUB, repeatable */
     const char *apparmor, *process_label;
     bool tty, tty_set, detach, ignore_paused, no_new_privs;
     int preserve_fds;

@@ -227,6 +227,41 @@ cgroup_dirs() {
 	[ "$status" -eq 255 ]
 }
 
+@test "exec --cgroup CONTROLLER:SUB, repeated, and runc's errors for bad ones (v1 hierarchies)" {
+	findmnt -rn -t cgroup -O memory >/dev/null && findmnt -rn -t cgroup -O cpu >/dev/null ||
+		skip "no v1 memory and cpu hierarchies here"
+	set_cmd 'sleep 100'
+	run_detached "$ID"
+	local pid mem cpu acct
+	pid=$(state_field "$ID" pid)
+	mem=$(findmnt -rn -t cgroup -O memory -o TARGET | head -n 1)$(awk -F: '$2 == "memory" { print $3 }' "/proc/$pid/cgroup")
+	cpu=$(findmnt -rn -t cgroup -O cpu -o TARGET | head -n 1)$(awk -F: '$2 ~ /(^|,)cpu(,|$)/ { print $3 }' "/proc/$pid/cgroup")
+	# cpu and cpuacct: one hierarchy, or two (then a subcpu in each).
+	acct=$(findmnt -rn -t cgroup -O cpuacct -o TARGET | head -n 1)$(awk -F: '$2 ~ /(^|,)cpuacct(,|$)/ { print $3 }' "/proc/$pid/cgroup")
+	run nook exec --cgroup .. "$ID" true
+	[ "$status" -ne 0 ]
+	[[ "$output" == *" .. is not a sub cgroup path"* ]]
+	run nook exec --cgroup cpu:nonexistent "$ID" true
+	[ "$status" -ne 0 ]
+	[[ "$output" == *" adding pid "*"/nonexistent/cgroup.procs: no such file "* ]]
+	run nook exec --cgroup whaaat:/ "$ID" true
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"unknown controller "* ]]
+	mkdir -p "$mem/submem" "$cpu/subcpu" "$acct/subcpu"
+	run nook exec --cgroup memory:submem --cgroup cpu,cpuacct:subcpu "$ID" cat /proc/self/cgroup
+	nook kill -a "$ID" KILL
+	wait_status "$ID" stopped
+	rmdir "$mem/submem" "$cpu/subcpu"
+	[ ! -d "$acct/subcpu" ] || rmdir "$acct/subcpu"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *":memory:"*/submem* ]]
+	[[ "$output" =~ :cpu[,a-z]*:[^$'\n']*/subcpu ]]
+	# The other hierarchies stay at the container's own cgroup.
+	[ "$(grep -c '/sub' <<<"$output")" -le 3 ]
+	! grep -E ':(pids|devices|freezer):.*/sub' <<<"$output"
+}
+
 @test "kill --all with signal 0 after the container stopped, ps of it, both exit 0" {
 	set_cmd 'sleep 100'
 	run_detached "$ID"
