@@ -508,16 +508,6 @@ static int run_exec(struct exec_ctx *x, const sigset_t *set, struct nook_error *
         return -1;
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, x->sync) < 0)
         return nook_error_sys(err, "exec: create sync socket");
-    x->user_first = x->nsfd[SPEC_NS_USER] >= 0;
-    if (x->user_first) {
-        int one = 1;
-        if (setsockopt(x->sync[0], SOL_SOCKET, SO_PASSCRED, &one, sizeof one) < 0)
-            return nook_error_sys(err, "exec: set SO_PASSCRED on sync socket");
-        if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
-            return nook_error_sys(err, "exec: become child subreaper");
-    } else if (open_own_namespaces(x, err) < 0 || enter_pid_and_time_for_children(x, err) < 0) {
-        return -1;
-    }
     if (x->o->cgroups.n > 0 && !x->c->st.cgroup_path)
         return nook_error_set(err, 0, "exec: --cgroup: the container has no cgroup");
     if (x->o->cgroups.n > 0) {
@@ -529,6 +519,23 @@ static int run_exec(struct exec_ctx *x, const sigset_t *set, struct nook_error *
         if (r < 0)
             return -1;
     } else if (x->c->st.cgroup_path && cgroup_open(&x->c->st, &x->cg, err) < 0) {
+        return -1;
+    }
+    /* Last before the fork: from here on nook's own children are born in
+     * the container's pid and time namespaces, so every way out must pass
+     * return_to_own_namespaces (see open_own_namespaces). */
+    x->user_first = x->nsfd[SPEC_NS_USER] >= 0;
+    if (x->user_first) {
+        int one = 1;
+        if (setsockopt(x->sync[0], SOL_SOCKET, SO_PASSCRED, &one, sizeof one) < 0)
+            return nook_error_sys(err, "exec: set SO_PASSCRED on sync socket");
+        if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+            return nook_error_sys(err, "exec: become child subreaper");
+    } else if (open_own_namespaces(x, err) < 0) {
+        return -1;
+    } else if (enter_pid_and_time_for_children(x, err) < 0) {
+        struct nook_error ignored;
+        return_to_own_namespaces(x, &ignored);
         return -1;
     }
     x->have_cg = x->c->st.cgroup_path != NULL;
@@ -543,8 +550,12 @@ static int run_exec(struct exec_ctx *x, const sigset_t *set, struct nook_error *
     /* runc's name for joining the namespaces (see create.c). */
     NOOK_TRACE("nsexec container setup: fork the process to join the container's namespaces");
     pid_t pid = process_clone(0, x->have_cg ? cgroup_clone_fd(&x->cg) : -1, &in_cgroup);
-    if (pid < 0)
-        return nook_error_sys(err, "exec: fork");
+    if (pid < 0) {
+        nook_error_sys(err, "exec: fork");
+        struct nook_error ignored;
+        return_to_own_namespaces(x, &ignored);
+        return -1;
+    }
     if (pid == 0) {
         close(x->sync[0]);
         exec_child(x, in_cgroup);
