@@ -77,7 +77,49 @@ int cg_oom_v1_triggered(const struct nook_cgroup *cg, struct cgroup_oom_watch *w
     return under_oom(cg, hit, err);
 }
 
-/* wchan of every thread of pid: each is frozen or in the OOM wait. */
+/* The state letter of /proc/<pid>/task/<tid>/stat (after the comm, which
+ * may hold spaces and parentheses), or 0. */
+static char thread_state(pid_t pid, const char *tid)
+{
+    char path[320], buf[512];
+    snprintf(path, sizeof path, "/proc/%d/task/%s/stat", (int)pid, tid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ssize_t len = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    buf[len > 0 ? len : 0] = '\0';
+    const char *p = strrchr(buf, ')');
+    return p && p[1] == ' ' ? p[2] : 0;
+}
+
+/* A thread that makes no progress: in the kernel's OOM wait, or frozen, or
+ * on its way into the freezer. The v1 freezer (the system freezer) puts a
+ * task sleeping freezably (do_wait, nanosleep, futex, pipe) straight into
+ * TASK_FROZEN where it sleeps, without waking it: since Linux 6.1 /proc
+ * shows it as "D" with that wait as its wchan (seen in the pure v1 VM:
+ * the shell "D do_wait" next to the hog "D mem_cgroup_oom_synchronize");
+ * before 6.1 it slept in __refrigerator, also "D". Any other "D" sleep
+ * cannot return to user space without passing the freezer that was asked
+ * for. The freezer of cgroup2 (hybrid host) traps a task in
+ * do_freezer_trap/get_signal, state "S". */
+static bool thread_settled(pid_t pid, const char *tid)
+{
+    char state = thread_state(pid, tid);
+    if (state == 0 || state == 'D' || state == 'Z' || state == 'X')
+        return true; /* gone, frozen or in the OOM wait, exiting */
+    char wpath[320], wchan[64] = "";
+    snprintf(wpath, sizeof wpath, "/proc/%d/task/%s/wchan", (int)pid, tid);
+    int fd = open(wpath, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return true;
+    ssize_t len = read(fd, wchan, sizeof wchan - 1);
+    close(fd);
+    wchan[len > 0 ? len : 0] = '\0';
+    return strcmp(wchan, "do_freezer_trap") == 0 || strcmp(wchan, "get_signal") == 0;
+}
+
+/* Every thread of pid makes no progress (thread_settled). */
 static bool threads_settled(pid_t pid)
 {
     char path[64];
@@ -87,21 +129,9 @@ static bool threads_settled(pid_t pid)
         return true; /* gone */
     bool settled = true;
     struct dirent *e;
-    while (settled && (e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
-            continue;
-        char wpath[320], wchan[64] = "";
-        snprintf(wpath, sizeof wpath, "/proc/%d/task/%s/wchan", (int)pid, e->d_name);
-        int fd = open(wpath, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-            continue;
-        ssize_t len = read(fd, wchan, sizeof wchan - 1);
-        close(fd);
-        wchan[len > 0 ? len : 0] = '\0';
-        settled = strcmp(wchan, "mem_cgroup_oom_synchronize") == 0 ||
-                  strcmp(wchan, "do_freezer_trap") == 0 || strcmp(wchan, "get_signal") == 0 ||
-                  strcmp(wchan, "__refrigerator") == 0;
-    }
+    while (settled && (e = readdir(d)) != NULL)
+        if (e->d_name[0] != '.')
+            settled = thread_settled(pid, e->d_name);
     closedir(d);
     return settled;
 }

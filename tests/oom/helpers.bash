@@ -77,7 +77,34 @@ start_events() {
 # wait_frozen: the snapshot of the next OOM freeze, into $SNAP.
 wait_frozen() {
 	SNAP=$BATS_TEST_TMPDIR/snapshot
-	timeout "${1:-120}" "$NOOK" --root "$ROOT" oom --wait "$ID" >"$SNAP"
+	timeout "${1:-120}" "$NOOK" --root "$ROOT" oom --wait "$ID" >"$SNAP" || {
+		oom_diagnose >&2
+		return 1
+	}
+}
+
+# oom_diagnose: what the kernel and the monitor say, when a freeze did not come.
+oom_diagnose() {
+	local d p t
+	echo "--- not frozen; state.json cgroup paths and monitor:"
+	jq -c '{cgroupPath, cgroupPaths, oomMonitorPid}' "$ROOT/$ID/state.json"
+	d=$(mem_cg)
+	echo "--- $d/memory.oom_control:"; cat "$d/memory.oom_control"
+	echo "--- usage $(cat "$d/memory.usage_in_bytes" 2>/dev/null) limit $(cat "$d/memory.limit_in_bytes" 2>/dev/null)"
+	for f in $(jq -r '.cgroupPaths // {} | to_entries[] | select(.key == "freezer") | .value' "$ROOT/$ID/state.json"); do
+		echo "--- $f/freezer.state: $(cat "$f/freezer.state")"
+	done
+	[ ! -e "$d/cgroup.freeze" ] || echo "--- cgroup.freeze $(cat "$d/cgroup.freeze")"
+	for p in $(cat "$d/cgroup.procs"); do
+		for t in /proc/$p/task/*; do
+			echo "--- task ${t##*/} of $p ($(cat /proc/$p/comm 2>/dev/null)): $(awk '{print $3}' "$t/stat" 2>/dev/null) wchan=$(cat "$t/wchan" 2>/dev/null)"
+		done
+	done
+	p=$(jq -r '.oomMonitorPid // 0' "$ROOT/$ID/state.json")
+	echo "--- monitor $p: $(cat /proc/$p/stat 2>/dev/null | cut -d' ' -f1-3) wchan=$(cat /proc/$p/wchan 2>/dev/null)"
+	ls /proc/$p/fd -l 2>/dev/null | sed 's/^/    /'
+	echo "--- oom files:"; ls -l "$ROOT/$ID"; cat "$ROOT/$ID"/oom-events 2>/dev/null
+	echo "--- dmesg:"; dmesg 2>/dev/null | tail -n 30
 }
 
 snap() {
