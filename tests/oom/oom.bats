@@ -12,6 +12,8 @@ setup() {
 
 teardown() {
 	nook_teardown
+	# A parent cgroup of the test's own (the tighter-limit test).
+	[ -z "${OOM_PARENT:-}" ] || rmdir "$OOM_PARENT" 2>/dev/null || true
 }
 
 @test "oom 1, 2, 5: hogs frozen at the limit, raised, resumed; kill the largest; the monitor SIGKILLed" {
@@ -217,6 +219,38 @@ teardown() {
 	run nook oom "$ID"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"does not freeze at its memory limit"* ]]
+}
+
+@test "oom: a parent cgroup with a tighter limit is warned about at create; the container runs" {
+	require_oom_freeze
+	# A parent of the test's own with 16 MiB, the container's 32 MiB below.
+	mine=nook-oomp-$ID
+	v2=$(cgroup2_mount)
+	if [ -n "$v2" ] && grep -qw memory "$v2/cgroup.controllers"; then
+		# As nook does for its own cgroups (the VM's root).
+		grep -qw memory "$v2/cgroup.subtree_control" || echo +memory >"$v2/cgroup.subtree_control"
+		OOM_PARENT=$v2/$mine file=memory.max
+		mkdir "$OOM_PARENT"
+		echo +memory >"$OOM_PARENT/cgroup.subtree_control"
+	else
+		OOM_PARENT=$(awk '{ for (i = 7; i <= NF; i++) if ($i == "-") break;
+		                    if ($(i + 1) == "cgroup" && $(i + 3) ~ /memory/) { print $5; exit } }' \
+			/proc/self/mountinfo)/$mine
+		file=memory.limit_in_bytes
+		mkdir "$OOM_PARENT"
+	fi
+	echo $((16 << 20)) >"$OOM_PARENT/$file"
+	cfg '.linux.cgroupsPath = $p' --arg p "/$mine/c"
+	set_cmd 'echo up >/up; exec sleep 1000'
+	create_ctr "$ID"
+	echo "$output"
+	[ "$output" = "nook: $ID: warning: annotations[\"org.nook.oom\"]: freeze: the ancestor cgroup $OOM_PARENT has $file 16777216, below the container's $LIMIT: the freeze does not catch an OOM at that limit" ]
+	nook start "$ID"
+	wait_file "$ROOTFS/up"
+	[ "$(nook state "$ID" | jq -r .status)" = running ]
+	nook delete -f "$ID"
+	rmdir "$OOM_PARENT"
+	[ -z "$(for m in $(cgroup_mounts); do ls -d "$m/$mine" 2>/dev/null; done)" ]
 }
 
 @test "oom: config errors name the annotation; features, --help and oom --help say what this host supports" {
