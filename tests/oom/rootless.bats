@@ -66,9 +66,9 @@ rl_delegate() {
 # process leaves its cgroup a moment later).
 rl_undelegate() {
 	[ -n "${RL_CG:-}" ] && [ -d "$RL_CG" ] || return 0
-	local d i
+	local i
 	for ((i = 0; i < 50; i++)); do
-		for d in $(find "$RL_CG" -mindepth 1 -depth -type d); do rmdir "$d" 2>/dev/null; done
+		find "$RL_CG" -mindepth 1 -depth -type d -exec rmdir {} + 2>/dev/null
 		rmdir "$RL_CG" 2>/dev/null && return 0
 		sleep 0.1
 	done
