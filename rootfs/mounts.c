@@ -58,20 +58,28 @@ static int remount_onto(int rootfd, const char *dest, unsigned long set, unsigne
     return rc;
 }
 
+/* The bind onto fd, the mount point dest as just created or opened in the
+ * root (no second lookup of it); the remount must look it up again, to
+ * reach the new mount. */
+static int bind_onto_fd(const char *src, int fd, int rootfd, const char *dest, bool recursive,
+                        unsigned long set, unsigned long clear, struct nook_error *err)
+{
+    char target[ROOTFS_FD_PATH_MAX];
+    rootfs_fd_path(fd, target);
+    if (rootfs_mount_change(src, target, MS_BIND | (recursive ? MS_REC : 0)) < 0)
+        return nook_error_sys(err, "bind-mount %s on %s", src, dest);
+    return remount_onto(rootfd, dest, set, clear, err);
+}
+
 int rootfs_bind_onto(const char *src, int rootfd, const char *dest, bool recursive,
                      unsigned long set, unsigned long clear, struct nook_error *err)
 {
-    char target[ROOTFS_FD_PATH_MAX];
     int fd = rootfs_open_in_root(rootfd, dest, 0);
     if (fd < 0)
         return nook_error_sys(err, "open mount point %s", dest);
-    rootfs_fd_path(fd, target);
-    int rc = rootfs_mount_change(src, target, MS_BIND | (recursive ? MS_REC : 0));
-    int saved = errno;
+    int rc = bind_onto_fd(src, fd, rootfd, dest, recursive, set, clear, err);
     close(fd);
-    if (rc < 0)
-        return nook_error_set(err, saved, "bind-mount %s on %s", src, dest);
-    return remount_onto(rootfd, dest, set, clear, err);
+    return rc;
 }
 
 /* Attach a detached copy of the source (from o->open_source) at the
@@ -118,12 +126,12 @@ static int mount_bind(const struct spec_mount *m, size_t i, const struct rootfs_
         if (fd < 0)
             rc = nook_error_sys(err, "create mount point %s", m->destination);
         else {
-            close(fd);
             rc = tree >= 0 ? attach_tree(tree, rootfd, m->destination, m->flags, m->clear_flags,
                                          err)
-                           : rootfs_bind_onto(src, rootfd, m->destination,
-                                              (m->flags & MS_REC) != 0, m->flags,
-                                              m->clear_flags, err);
+                           : bind_onto_fd(src, fd, rootfd, m->destination,
+                                          (m->flags & MS_REC) != 0, m->flags,
+                                          m->clear_flags, err);
+            close(fd);
         }
     }
     if (tree >= 0)
@@ -219,12 +227,12 @@ static int mount_cgroup_v1(const struct spec_mount *m, int rootfd, const struct 
     for (size_t i = 0; i < o->n_cgroups && rc == 0; i++) {
         char *dest = xasprintf("%s/%s", m->destination, o->cgroups[i].name);
         int fd = rootfs_mkdir_in_root(rootfd, dest, 0755);
-        if (fd < 0)
+        if (fd < 0) {
             rc = nook_error_sys(err, "create mount point %s", dest);
-        else
+        } else {
+            rc = bind_onto_fd(o->cgroups[i].host_path, fd, rootfd, dest, false, flags, 0, err);
             close(fd);
-        if (rc == 0)
-            rc = rootfs_bind_onto(o->cgroups[i].host_path, rootfd, dest, false, flags, 0, err);
+        }
         if (rc == 0)
             rc = link_comounted(dirfd, o->cgroups[i].name, m->destination, err);
         free(dest);
