@@ -127,7 +127,8 @@ static void fill_state(struct create_ctx *x)
      * recorded directory that was never made skips it). */
     struct nook_cgroup planned;
     struct nook_error ignored;
-    if (cgroup_plan(x->spec, x->o->id, &planned, &ignored) == 0) {
+    x->have_host = cgroup_host_read(&x->host, &ignored) == 0;
+    if (x->have_host && cgroup_plan(&x->host, x->spec, x->o->id, &planned, &ignored) == 0) {
         cgroup_record(&planned, st);
         cgroup_close(&planned);
     }
@@ -433,6 +434,8 @@ static void free_ctx(struct create_ctx *x)
     ns_close_joins(&x->joins);
     if (x->have_cg)
         cgroup_close(&x->cg);
+    if (x->have_host)
+        cgroup_host_free(&x->host);
     rootfs_plan_free(&x->plan);
     spec_state_free(&x->st);
     spec_oom_policy_free(&x->oom);
@@ -445,7 +448,11 @@ static void free_ctx(struct create_ctx *x)
  * and `delete` reach its processes through its pid namespace instead). */
 static int create_cgroup(struct create_ctx *x, struct nook_error *err)
 {
-    if (cgroup_create(x->spec, x->o->id, &x->cg, err) == 0) {
+    /* The hierarchies the plan was made from (fill_state), so what is
+     * made is what resources.json recorded. */
+    int made = x->have_host ? cgroup_create_on(&x->host, x->spec, x->o->id, &x->cg, err)
+                            : cgroup_create(x->spec, x->o->id, &x->cg, err);
+    if (made == 0) {
         x->have_cg = true;
         /* runc 1.1 words (a warning there, an error from runc 1.2 on). */
         if (x->cg.procs_found > 0)
