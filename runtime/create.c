@@ -706,6 +706,21 @@ static int do_create(struct create_ctx *x, struct created *out, struct nook_erro
     return 0;
 }
 
+/* run: hand the locked container over (struct created's c). */
+static void keep_for_run(struct create_ctx *x, struct created *out)
+{
+    struct container *c = &out->c;
+    c->g = x->g;
+    c->id = xstrdup(x->o->id);
+    c->dir = x->dir;
+    c->lock_fd = x->lock_fd;
+    c->st = x->st;
+    c->recorded = true;
+    x->dir = NULL;
+    x->lock_fd = -1;
+    memset(&x->st, 0, sizeof x->st);
+}
+
 int container_create(const struct nook_globals *g, struct runtime_spec *rs,
                      const struct create_opts *o, struct created *out,
                      struct runtime_warnings *w, struct nook_error *err)
@@ -726,6 +741,7 @@ int container_create(const struct nook_globals *g, struct runtime_spec *rs,
     memset(out, 0, sizeof *out);
     out->master = -1;
     out->sync_fd = -1;
+    out->c.lock_fd = -1;
 
     int r = do_create(&x, out, err);
     if (r < 0) {
@@ -733,6 +749,8 @@ int container_create(const struct nook_globals *g, struct runtime_spec *rs,
     } else {
         out->sync_fd = x.sync[0];
         x.sync[0] = -1;
+        if (o->run)
+            keep_for_run(&x, out);
     }
     free_ctx(&x);
     return r;

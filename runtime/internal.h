@@ -68,6 +68,10 @@ struct created {
     pid_t init;      /* host pid of the container's init */
     int sync_fd;     /* parent end of the sync socket (exec errors, EOF on exec) */
     int master;      /* pty master for a foreground run, or -1 */
+    /* run (create_opts.run): the container as create left it, still locked,
+     * for the start to go on with instead of reading back the state.json
+     * just written; the caller releases it. Else empty (lock_fd -1). */
+    struct container c;
 };
 
 /* Create the container from rs (its json is stored as the container's
