@@ -20,6 +20,7 @@ void runtime_step(const struct nook_globals *g, const char *cmd, const char *wha
 /* ---- state store (runtime/state.c) ---- */
 
 /* An opened container: its state, locked while held. */
+struct nook_cgroup;
 struct container {
     char *id;
     char *dir;      /* <root>/<id> */
@@ -27,6 +28,9 @@ struct container {
     struct nook_state st;
     bool recorded;  /* st is from state.json or resources.json, not just the dir */
     const struct nook_globals *g;
+    /* The cgroup as container_kill_all opened it, for container_destroy to
+     * remove without opening it again; NULL until then. */
+    struct nook_cgroup *cg;
 };
 
 /* Open an existing container (its state dir), take its lock, read what is

@@ -152,6 +152,10 @@ int container_read_unlocked(const struct nook_globals *g, const char *id, struct
 
 void container_release(struct container *c)
 {
+    if (c->cg) {
+        cgroup_close(c->cg);
+        free(c->cg);
+    }
     if (c->lock_fd >= 0)
         close(c->lock_fd);
     spec_state_free(&c->st);
