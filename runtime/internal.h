@@ -28,8 +28,10 @@ struct container {
     struct nook_state st;
     bool recorded;  /* st is from state.json or resources.json, not just the dir */
     const struct nook_globals *g;
-    /* The cgroup as container_kill_all opened it, for container_destroy to
-     * remove without opening it again; NULL until then. */
+    /* The container's cgroup as opened for the first thing that needed it
+     * (container_load's frozen check, container_kill_all), for the next ones
+     * (exec, container_destroy) to take instead of opening it again; NULL
+     * until then. */
     struct nook_cgroup *cg;
 };
 

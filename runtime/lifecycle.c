@@ -216,14 +216,15 @@ static int cleanup_rootfs(const struct container *c, struct nook_error *err)
 static int destroy_cgroup(struct container *c, struct nook_error *err)
 {
     struct nook_cgroup cg;
-    if (c->cg) {
-        /* Opened by container_kill_all just before (an unshared cgroup). */
+    bool opened = c->cg != NULL;
+    if (opened) {
         cg = *c->cg;
         free(c->cg);
         c->cg = NULL;
-        return cgroup_destroy(&cg, err);
+    } else {
+        opened = cgroup_open(&c->st, &cg, err) == 0;
     }
-    if (cgroup_open(&c->st, &cg, err) == 0) {
+    if (opened) {
         if (!c->st.cgroup_shared)
             return cgroup_destroy(&cg, err);
         cgroup_release_shared(&cg);
