@@ -517,9 +517,13 @@ int cg_write_plan(const struct nook_cgroup *cg, const struct cgroup_writes *w,
             fd = d->fd;
             path = d->path;
         }
+        if (x->if_present && faccessat(fd, x->file, F_OK, 0) < 0)
+            continue;
+        if (write_string_at(fd, x->file, x->value, err) == 0)
+            continue;
+        /* Whether the file is there is only asked once a write failed
+         * (nearly every write goes through, most of them device rules). */
         if (faccessat(fd, x->file, F_OK, 0) < 0) {
-            if (x->if_present)
-                continue;
             if (cg->kind != CGROUP_V2)
                 return nook_error_set(err, 0, "%s: %s has no file %s (this kernel does not "
                                       "have it)", x->json_path, path, x->file);
@@ -528,8 +532,6 @@ int cg_write_plan(const struct nook_cgroup *cg, const struct cgroup_writes *w,
                                   ctl ? " controller enabled, does the kernel have this "
                                         "file?)" : "");
         }
-        if (write_string_at(fd, x->file, x->value, err) == 0)
-            continue;
         /* A pair checked against each other (cfs period/quota, rt
          * period/runtime, memory limit/memsw) may need the other order:
          * write the next one first and retry, as runc does. */
