@@ -27,11 +27,9 @@
 static char *now_rfc3339(void)
 {
     struct timespec ts;
-    struct tm tm;
-    char buf[64];
+    char buf[UTC_FORMAT_LEN];
     clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    utc_format(ts.tv_sec, buf);
     return xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
 }
 
