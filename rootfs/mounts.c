@@ -58,10 +58,9 @@ static int remount_onto(int rootfd, const char *dest, unsigned long set, unsigne
     return rc;
 }
 
-/* The bind onto fd, the mount point dest as just created or opened in the
- * root (no second lookup of it); the remount must look it up again, to
- * reach the new mount. */
-static int bind_onto_fd(const char *src, int fd, int rootfd, const char *dest, bool recursive,
+/* The remount after the bind must look dest up again, to reach the new
+ * mount. */
+int rootfs_bind_onto_fd(const char *src, int fd, int rootfd, const char *dest, bool recursive,
                         unsigned long set, unsigned long clear, struct nook_error *err)
 {
     char target[ROOTFS_FD_PATH_MAX];
@@ -77,7 +76,7 @@ int rootfs_bind_onto(const char *src, int rootfd, const char *dest, bool recursi
     int fd = rootfs_open_in_root(rootfd, dest, 0);
     if (fd < 0)
         return nook_error_sys(err, "open mount point %s", dest);
-    int rc = bind_onto_fd(src, fd, rootfd, dest, recursive, set, clear, err);
+    int rc = rootfs_bind_onto_fd(src, fd, rootfd, dest, recursive, set, clear, err);
     close(fd);
     return rc;
 }
@@ -128,9 +127,9 @@ static int mount_bind(const struct spec_mount *m, size_t i, const struct rootfs_
         else {
             rc = tree >= 0 ? attach_tree(tree, rootfd, m->destination, m->flags, m->clear_flags,
                                          err)
-                           : bind_onto_fd(src, fd, rootfd, m->destination,
-                                          (m->flags & MS_REC) != 0, m->flags,
-                                          m->clear_flags, err);
+                           : rootfs_bind_onto_fd(src, fd, rootfd, m->destination,
+                                                 (m->flags & MS_REC) != 0, m->flags,
+                                                 m->clear_flags, err);
             close(fd);
         }
     }
@@ -230,7 +229,8 @@ static int mount_cgroup_v1(const struct spec_mount *m, int rootfd, const struct 
         if (fd < 0) {
             rc = nook_error_sys(err, "create mount point %s", dest);
         } else {
-            rc = bind_onto_fd(o->cgroups[i].host_path, fd, rootfd, dest, false, flags, 0, err);
+            rc = rootfs_bind_onto_fd(o->cgroups[i].host_path, fd, rootfd, dest, false, flags, 0,
+                                     err);
             close(fd);
         }
         if (rc == 0)
