@@ -56,6 +56,11 @@ bool sec_flag_supported(int i);
 
 /* ---- seccomp program (seccomp.c, seccomp_enosys.c, seccomp_cache.c) ---- */
 
+/* How sec_seccomp_compile asks libseccomp to lay a program out; part of the
+ * cache key, so a change of layout (2: binary tree for long profiles)
+ * replaces the programs cached by an earlier nook. */
+#define SEC_PROGRAM_LAYOUT 2u
+
 /* Compile with libseccomp: fills insns, len and notify. */
 int sec_seccomp_compile(const struct spec_seccomp *s, struct security_seccomp_prog *prog,
                         struct nook_error *err);

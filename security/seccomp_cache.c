@@ -5,8 +5,8 @@
  * SHA-256 of everything the program depends on: the profile's default
  * action, architectures and rules (its flags and listener only matter when
  * loading), the native architecture, the kernel's seccomp API level, the
- * libseccomp version and this file's entry format. Two profiles share an
- * entry only if they hash alike.
+ * libseccomp version, the program layout nook asks of it and this file's
+ * entry format. Two profiles share an entry only if they hash alike.
  *
  * An entry is a header (magic, key, instruction count, notify bit, SHA-256
  * of header and program) and the instructions. It is trusted only if the
@@ -84,6 +84,7 @@ static void cache_key(const struct spec_seccomp *s, unsigned char key[SHA256_LEN
     struct sha256 h;
     sha256_init(&h);
     hash_str(&h, ENTRY_MAGIC);
+    hash_u32(&h, SEC_PROGRAM_LAYOUT);
     const struct scmp_version *v = seccomp_version();
     hash_u32(&h, v->major);
     hash_u32(&h, v->minor);

@@ -19,13 +19,20 @@
 #   5. user-space instructions of one nook run (callgrind)
 #   6. where the time goes: per-step times of nook run and of the floor,
 #      from `perf trace` of interleaved runs (tests/bench/phases.awk)
+#   7. section 1 against crun (which refuses this hybrid cgroup host) and
+#      runc, in the pure cgroup v2 VM (tests/vm/run-in-vm.sh, QEMU TCG, so
+#      only its ratios mean something), without the compiled row (tests/bench/vm.sh)
+#
+# The start-up comparison (bundle, runtimes, interleaved run, table) is
+# tests/bench/startup.bash, shared by sections 1 and 7.
 #
 # Nothing is asserted: numbers for reading, never pass/fail (the goals of
 # issue 12 are printed next to the ratios). Needs root. Settings: NOOK
 # (binary, default build/nook), BENCH_RUNS (default 30), BENCH_WARMUP
 # (default 3), BENCH_CURVE (default "1 10 100 500"; empty skips it),
-# BENCH_CALLGRIND (default 1), BENCH_PHASES (default 1). Not part of
-# `make test`.
+# BENCH_CALLGRIND (default 1), BENCH_PHASES (default 1), BENCH_VM (default
+# 1; 0 skips section 7), BENCH_VM_RUNS (default 15), BENCH_VM_WARMUP
+# (default 2). Not part of `make test`.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -36,23 +43,12 @@ WARMUP=${BENCH_WARMUP:-3}
 CURVE=${BENCH_CURVE-1 10 100 500}
 CALLGRIND=${BENCH_CALLGRIND:-1}
 PHASES=${BENCH_PHASES:-1}
+VM=${BENCH_VM:-1}
+VM_RUNS=${BENCH_VM_RUNS:-15}
+VM_WARMUP=${BENCH_VM_WARMUP:-2}
 
-section() {
-	printf '\n== %s\n' "$*"
-}
-
-# Debian packages the bench uses, installed only when missing.
-install_missing() {
-	local missing=() p
-	for p in "$@"; do
-		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'install ok installed' ||
-			missing+=("$p")
-	done
-	[ ${#missing[@]} -eq 0 ] && return 0
-	echo "installing: ${missing[*]}"
-	apt-get -o DPkg::Lock::Timeout=600 update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq "${missing[@]}"
-}
+# shellcheck source=tests/bench/startup.bash
+. "$here/startup.bash"
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "$0: run as root (the runtimes start real containers)" >&2
@@ -65,146 +61,24 @@ fi
 install_missing time binutils valgrind jq busybox-static runc util-linux build-essential bubblewrap \
 	linux-perf
 
-work=$(mktemp -d /tmp/nook-bench.XXXXXX)
-declare -A bins=()
-declare -a names=()
-# Containers a run may leave behind (interrupted, or the exec and curve
-# ones): delete them, then the files.
-cleanup() {
-	local rt id
-	for rt in "${names[@]:-}"; do
-		[ -n "$rt" ] || continue
-		for id in $("${bins[$rt]}" --root "$work/state-$rt" list -q 2>/dev/null); do
-			"${bins[$rt]}" --root "$work/state-$rt" delete -f "$id" >/dev/null 2>&1 || true
-		done
-	done
-	for root in "$work/state-curve" "$work/state-empty"; do
-		[ -d "$root" ] || continue
-		for id in $("$NOOK" --root "$root" list -q 2>/dev/null); do
-			"$NOOK" --root "$root" delete -f "$id" >/dev/null 2>&1 || true
-		done
-	done
-	rm -rf "$work"
-}
-trap cleanup EXIT
-
-cc -O2 -Wall -Wextra -o "$work/interleave" "$here/interleave.c"
-
-# One bundle for every runtime: nook's default config (with its seccomp
-# profile, so each runtime loads the same filter), not interactive, running
-# `true`. The process is root, for which ambient capabilities change nothing;
-# they are cleared so that runtimes that treat ambient-without-inheritable
-# differently (runc warns, nook refuses) run the same work. ociVersion 1.0.2
-# is one every runtime compared reads. An absolute cgroupsPath, because runc
-# on a hybrid host nests a relative one under the caller's own cgroups.
-bundle=$work/bundle
-mkdir -p "$bundle"
-"$repo/tests/lib/mkrootfs.sh" "$bundle/rootfs"
-"$NOOK" spec -b "$bundle"
-jq --arg cg "/nook-bench-$$" '.ociVersion = "1.0.2" | .process.terminal = false
-	| .process.args = ["true"] | .process.capabilities.ambient = []
-	| .linux.cgroupsPath = $cg' "$bundle/config.json" >"$work/config.json"
-mv "$work/config.json" "$bundle/config.json"
-# The same without linux.seccomp, and one whose process stays (for exec).
-make_variant() {
-	mkdir -p "$work/$1"
-	jq --arg r "$bundle/rootfs" ".root.path = \$r | $2" "$bundle/config.json" >"$work/$1/config.json"
-}
-make_variant bundle-noseccomp 'del(.linux.seccomp)'
-for rt in nook runc; do
-	make_variant "bundle-sleep-$rt" ".process.args = [\"sleep\", \"1000000\"]
-		| .linux.cgroupsPath += \"-exec-$rt\""
-done
+bench_init
+make_bundles nook runc
 # Many containers at once: each in a cgroup of its own (nook names it).
 make_variant bundle-curve '.process.args = ["sleep", "1000000"] | del(.linux.cgroupsPath)'
 # valgrind only lets a process set RLIMIT_NOFILE to its own limit.
 make_variant bundle-callgrind 'del(.process.rlimits)'
 
-# The floor: unshare(1) making the namespaces the config asks for.
-floor_flags=$(jq -r '[.linux.namespaces[].type] | map({pid: "--pid --fork", network: "--net",
-	ipc: "--ipc", uts: "--uts", mount: "--mount", cgroup: "--cgroup", user: "--user",
-	time: "--time"}[.]) | join(" ")' "$bundle/config.json")
-nsenter_flags=$(jq -r '[.linux.namespaces[].type] | map({pid: "--pid", network: "--net",
-	ipc: "--ipc", uts: "--uts", mount: "--mount", cgroup: "--cgroup", user: "--user",
-	time: "--time"}[.]) | join(" ")' "$bundle/config.json")
-
-# run_cmd NAME BUNDLE: the command line of one foreground run (which deletes
-# the container when it exits, so one id serves every run).
-run_cmd() {
-	echo "${bins[$1]} --root $work/state-$1 run -b $2 bench-$1"
-}
-
 section "runtimes"
-for rt in nook runc; do
-	if [ "$rt" = nook ]; then
-		bin=$NOOK
-	else
-		bin=$(command -v "$rt") || {
-			echo "$rt: not installed, left out"
-			continue
-		}
-	fi
-	bins[$rt]=$bin
-	version=$("$bin" --version 2>&1 | head -1)
-	if out=$($(run_cmd "$rt" "$bundle") </dev/null 2>&1); then
-		echo "$rt: $bin ($version)"
-		names+=("$rt")
-	else
-		echo "$rt: $bin ($version) cannot run the bench container here, left out:"
-		printf '%s\n' "$out" | sed 's/^/    /'
-		unset 'bins[$rt]'
-	fi
-done
+probe_runtimes nook runc
 if command -v crun >/dev/null; then
-	echo "crun: $(command -v crun): refuses this hybrid cgroup host; not measured"
+	echo "crun: $(command -v crun): refuses this hybrid cgroup host; measured in the cgroup v2 VM (last section)"
 fi
-[ -n "${bins[nook]:-}" ] || {
-	echo "nook cannot run the bench container" >&2
-	exit 1
-}
-echo "floor: unshare $floor_flags /bin/true"
-echo "exec floor: nsenter --target PID $nsenter_flags --root --wd=/ true"
-
-# Containers that stay, for exec.
-declare -A exec_pid=()
-for rt in "${names[@]}"; do
-	"${bins[$rt]}" --root "$work/state-$rt" run -d -b "$work/bundle-sleep-$rt" "bench-exec-$rt" \
-		</dev/null >/dev/null 2>&1
-	exec_pid[$rt]=$("${bins[$rt]}" --root "$work/state-$rt" state "bench-exec-$rt" | jq -r .pid)
-done
+start_exec_containers
 
 section "start-up: median of $RUNS interleaved runs ($WARMUP warm-up rounds), ms"
-cache=$work/state-nook/seccomp~cache
-args=(floor "" "unshare $floor_flags /bin/true")
-args+=(nook-seccomp-compile "rm -rf $cache" "$(run_cmd nook "$bundle")")
-args+=(nook-seccomp-cached "" "$(run_cmd nook "$bundle")")
-args+=(nook-no-seccomp "" "$(run_cmd nook "$work/bundle-noseccomp")")
-if [ -n "${bins[runc]:-}" ]; then
-	args+=(runc-seccomp "" "$(run_cmd runc "$bundle")")
-	args+=(runc-no-seccomp "" "$(run_cmd runc "$work/bundle-noseccomp")")
-fi
-args+=(nsenter "" "nsenter --target ${exec_pid[nook]} $nsenter_flags --root --wd=/ true")
-for rt in "${names[@]}"; do
-	args+=("$rt-exec" "" "${bins[$rt]} --root $work/state-$rt exec bench-exec-$rt true")
-done
-"$work/interleave" "$RUNS" "$WARMUP" "${args[@]}" | tee "$work/times.tsv"
-
-# The table: each config's median, its ratio to the floor and to runc.
-ms() { awk -F'\t' -v n="$1" '$1 == n { print $2 }' "$work/times.tsv"; }
-ratio() { [ -n "$1" ] && [ -n "$2" ] && awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }' || echo -; }
-echo
-printf '%-34s %8s %8s %8s %9s %9s  %s\n' config nook runc floor nook/floor nook/runc goal
-row() {
-	local label=$1 n=$2 r=$3 f=$4 goal=$5
-	printf '%-34s %8s %8s %8s %9s %9s  %s\n' "$label" "$(ms "$n")" "${r:+$(ms "$r")}" "$(ms "$f")" \
-		"$(ratio "$(ms "$n")" "$(ms "$f")")" "$(ratio "$(ms "$n")" "${r:+$(ms "$r")}")" "$goal"
-}
-runc_row() { [ -n "${bins[runc]:-}" ] && echo "$1" || true; }
-row "default config, seccomp compiled" nook-seccomp-compile "$(runc_row runc-seccomp)" floor "(first compile: no slower than before)"
-row "default config, seccomp cached" nook-seccomp-cached "$(runc_row runc-seccomp)" floor "nook/floor <= 1.5"
-row "without seccomp" nook-no-seccomp "$(runc_row runc-no-seccomp)" floor "nook/floor <= 1.3"
-row "exec into a running container" nook-exec "$(runc_row runc-exec)" nsenter "nook/nsenter <= 1.5"
-awk -v c="$(ms nook-seccomp-cached)" -v n="$(ms nook-no-seccomp)" 'BEGIN {
+measure_startup "$RUNS" "$WARMUP" 1
+startup_table 1
+awk -v c="$(ms nook-seccomp)" -v n="$(ms nook-no-seccomp)" 'BEGIN {
 	printf "\ncached seccomp filter: %+.2f ms over no seccomp (goal < 0.3 ms; the kernel'"'"'s own\n", c - n
 	print "load of the program is part of it: see `nook --debug` and docs/ARCHITECTURE.md)" }'
 
@@ -302,3 +176,29 @@ if [ "$PHASES" = 1 ]; then
 	fi
 fi
 
+
+if [ "$VM" = 1 ]; then
+	section "start-up in the cgroup v2 VM (QEMU TCG), nook vs crun and runc: median of $VM_RUNS interleaved runs ($VM_WARMUP warm-up rounds), ms"
+	echo "(TCG emulates the CPU, so these absolute times are meaningless: the ratios are what count)"
+	if ! command -v qemu-system-x86_64 >/dev/null; then
+		echo "skipped: qemu-system-x86_64 is not installed (make vm-deps installs QEMU and the kernel)"
+	else
+		install_missing crun
+		echo "crun is Debian's package, crun $(dpkg-query -W -f='${Version}' crun)"
+		# The guest sees this work tree but not this host's /tmp: the nook
+		# binary and the bundle's rootfs go to it through the build
+		# directory (a rootfs built in the guest would cost a minute of
+		# forks under TCG).
+		mkdir -p "$repo/build"
+		vm_share=$(mktemp -d "$repo/build/bench-vm.XXXXXX")
+		trap 'rm -rf "$vm_share"; bench_cleanup' EXIT
+		cp "$NOOK" "$vm_share/nook"
+		cp -a "$bundle/rootfs" "$vm_share/rootfs"
+		status=0
+		# A round takes ~15 s under TCG; the timeout only ends a hung VM.
+		"$repo/tests/vm/run-in-vm.sh" -k v2 -t $((600 + 60 * (VM_RUNS + VM_WARMUP))) -e "NOOK=$vm_share/nook" \
+			-e "NOOK_ROOTFS_CACHE=$vm_share/rootfs" -e "BENCH_RUNS=$VM_RUNS" \
+			-e "BENCH_WARMUP=$VM_WARMUP" "$here/vm.sh" 2>&1 || status=$?
+		[ "$status" = 0 ] || echo "the VM section failed (exit status $status; run-in-vm.sh says why above)"
+	fi
+fi

@@ -349,12 +349,17 @@ static void test_seccomp_build_errors(void)
 /* What the kernel's seccomp does with a program for one syscall: the
  * instructions libseccomp and the ENOSYS prefix use (loads, ALU, jumps,
  * returns). 0xffffffff for an instruction it does not know. */
-static uint32_t bpf_run(const struct security_seccomp_prog *prog, uint32_t arch, uint32_t nr)
+/* The program's answer for (arch, nr); *steps, when given, counts the
+ * instructions it ran. */
+static uint32_t bpf_walk(const struct security_seccomp_prog *prog, uint32_t arch, uint32_t nr,
+                         size_t *steps)
 {
     struct seccomp_data d = {.nr = (int)nr, .arch = arch};
     uint32_t a = 0, x = 0, mem[BPF_MEMWORDS] = {0};
     for (size_t pc = 0; pc < prog->len; pc++) {
         const struct sock_filter *f = &prog->insns[pc];
+        if (steps)
+            ++*steps;
         uint32_t src = BPF_SRC(f->code) == BPF_X ? x : f->k;
         switch (BPF_CLASS(f->code)) {
         case BPF_LD:
@@ -411,6 +416,11 @@ static uint32_t bpf_run(const struct security_seccomp_prog *prog, uint32_t arch,
         }
     }
     return 0xffffffff;
+}
+
+static uint32_t bpf_run(const struct security_seccomp_prog *prog, uint32_t arch, uint32_t nr)
+{
+    return bpf_walk(prog, arch, nr, NULL);
 }
 
 #define RET_ERRNO(e) (SECCOMP_RET_ERRNO | (e))
@@ -471,6 +481,42 @@ static void test_seccomp_enosys_prefix(void)
     security_seccomp_prog_free(&prog);
 }
 
+/* `nook spec`'s profile (~360 names) is laid out as a binary tree: the
+ * kernel walks the program once per syscall number and architecture when
+ * it loads it, and once per syscall the container makes. Laid out linearly
+ * the walk took up to 603 instructions (an average of 305 on x86_64), and
+ * loading it about 1 ms; as a tree it takes at most a few dozen. */
+static void test_seccomp_default_profile_is_a_tree(void)
+{
+    char *json = spec_default_config(false);
+    struct spec sp;
+    struct nook_error err = {0};
+    CHECK(spec_parse(json, strlen(json), &sp, &err) == 0);
+    CHECK_STR(err.msg, "");
+    CHECK(sp.has_seccomp);
+    struct security_seccomp_prog prog;
+    CHECK(security_seccomp_prepare(&sp.seccomp, NULL, &prog, &err) == 0);
+    CHECK_STR(err.msg, "");
+    const uint32_t arches[] = {AUDIT_ARCH_X86_64, AUDIT_ARCH_I386};
+    size_t longest = 0;
+    for (size_t i = 0; i < sizeof arches / sizeof arches[0]; i++)
+        for (uint32_t nr = 0; nr < 512; nr++) {
+            size_t steps = 0;
+            bpf_walk(&prog, arches[i], nr, &steps);
+            if (steps > longest)
+                longest = steps;
+        }
+    if (longest > 48)
+        printf("default profile: the longest walk is %zu instructions\n", longest);
+    CHECK(longest <= 48);
+    /* The tree answers as the profile says. */
+    CHECK(bpf_run(&prog, AUDIT_ARCH_X86_64, SYS_read) == SECCOMP_RET_ALLOW);
+    CHECK(bpf_run(&prog, AUDIT_ARCH_X86_64, SYS_reboot) == RET_ERRNO(EPERM));
+    security_seccomp_prog_free(&prog);
+    spec_free(&sp);
+    free(json);
+}
+
 int main(void)
 {
     test_capabilities();
@@ -481,6 +527,7 @@ int main(void)
     test_seccomp_errno_and_args();
     test_seccomp_build_errors();
     test_seccomp_enosys_prefix();
+    test_seccomp_default_profile_is_a_tree();
     test_features();
     return unit_report("test_security");
 }
