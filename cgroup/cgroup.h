@@ -250,7 +250,7 @@ struct bpf_insn;
 void cgroup_device_program(const struct spec_device_rule *rules, size_t n,
                            struct bpf_insn **insns, size_t *n_insns);
 
-/* ---- OOM freeze (oom.c, oom_v2.c): the kernel side of org.nook.oom=freeze.
+/* ---- OOM freeze (oom.c, oom_v2.c, oom_v1.c, oom_ancestor.c): the kernel side of org.nook.oom=freeze.
  * The monitor (runtime/oom_monitor.c) polls the watch's fd, asks whether an
  * OOM incident began, freezes, reads the numbers of a snapshot. */
 
@@ -305,6 +305,20 @@ int cgroup_oom_thawed(const struct nook_cgroup *cg, const struct cgroup_oom_watc
 int cgroup_oom_let_kernel_kill(const struct nook_cgroup *cg, const struct cgroup_oom_watch *w,
                                struct nook_error *err);
 void cgroup_oom_close(struct cgroup_oom_watch *w);
+
+/* The ancestor of the container's memory cgroup with the lowest limit below
+ * the container's own (v2: memory.max; v1: memory.limit_in_bytes, up to a
+ * parent with memory.use_hierarchy 0): an OOM at its limit is counted and
+ * handled there, where the freeze does not watch (oom_ancestor.c). path
+ * NULL: there is none. Caller frees path. */
+struct cgroup_oom_ancestor {
+    char *path;
+    uint64_t limit;     /* its limit */
+    uint64_t own_limit; /* the container's, UINT64_MAX: none */
+    const char *file;   /* "memory.max", "memory.limit_in_bytes" */
+};
+int cgroup_oom_tighter_ancestor(const struct nook_cgroup *cg, struct cgroup_oom_ancestor *a,
+                                struct nook_error *err);
 
 /* What this host offers (`nook oom --help`, `features`). */
 struct cgroup_oom_support {

@@ -575,6 +575,22 @@ static int check_oom_policy(struct create_ctx *x, struct nook_error *err)
     return 0;
 }
 
+/* The freeze watches the container's own cgroup: an OOM at a tighter
+ * ancestor's limit is the kernel's to handle (cgroup_oom_tighter_ancestor).
+ * Only worth a warning: the freeze still works up to that limit. */
+static void warn_tighter_ancestor(struct create_ctx *x)
+{
+    struct cgroup_oom_ancestor a;
+    struct nook_error ignored;
+    if (!x->have_cg || cgroup_oom_tighter_ancestor(&x->cg, &a, &ignored) < 0 || !a.path)
+        return;
+    runtime_warn(x->warnings, "annotations[\"org.nook.oom\"]: freeze: the ancestor cgroup %s has "
+                 "%s %llu, below the container's %llu: the freeze does not catch an OOM at "
+                 "that limit", a.path, a.file,
+                 (unsigned long long)a.limit, (unsigned long long)a.own_limit);
+    free(a.path);
+}
+
 /* The OOM monitor, once the init exists and waits on exec.fifo. */
 static int start_oom_monitor(struct create_ctx *x, struct nook_error *err)
 {
@@ -689,8 +705,11 @@ static int do_create(struct create_ctx *x, struct created *out, struct nook_erro
     x->st.pid = out->init;
     x->st.pid_start_time = start;
     x->st.status = NOOK_STATUS_CREATED;
-    if (x->oom.freeze && start_oom_monitor(x, err) < 0)
-        return -1;
+    if (x->oom.freeze) {
+        warn_tighter_ancestor(x);
+        if (start_oom_monitor(x, err) < 0)
+            return -1;
+    }
     if (save_state(x, err) < 0)
         return -1;
     runtime_step(g, "create", "state.json written");

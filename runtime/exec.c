@@ -3,6 +3,7 @@
  * cgroup and the other namespaces (user first), then goes through the same
  * privilege drop as the init. */
 #include "internal.h"
+#include "oom.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -143,6 +144,8 @@ struct exec_ctx {
     bool have_cg;
     int own_pid_ns, own_time_ns; /* nook's, to return to after the fork, or -1 */
     bool user_first; /* the child joins the user namespace, then forks (join_user_then_fork) */
+    bool oom_hide;   /* OOM freeze armed on v2: -1000 (oom_exec.c) */
+    int oom_restore_adj; /* what the process gets back when the policy ends */
 };
 
 /* The container's namespaces, from the init's /proc/<pid>/ns: only those the
@@ -291,7 +294,8 @@ static _Noreturn void exec_child(struct exec_ctx *x, bool in_cgroup2)
      * the container is joined: until execve /proc/<pid>/exe of this process
      * is the nook binary, which the container must not reach
      * (CVE-2019-5736, see init.c). */
-    if (process_set_oom_score_adj(p, &err) < 0)
+    if (process_set_oom_score_adj(p, &err) < 0 ||
+        (x->oom_hide && process_write_oom_score_adj(-1000, &err) < 0))
         child_fail(x, &err);
     if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
         nook_error_sys(&err, "exec: make the process non-dumpable");
@@ -526,6 +530,9 @@ static int run_exec(struct exec_ctx *x, const sigset_t *set, struct nook_error *
     } else if (x->c->st.cgroup_path && cgroup_open(&x->c->st, &x->cg, err) < 0) {
         return -1;
     }
+    x->oom_hide = x->c->st.cgroup_path && oom_exec_hides(x->c, x->spec, &x->cg);
+    if (x->oom_hide && oom_restore_value(&x->spec->process, &x->oom_restore_adj, err) < 0)
+        return -1;
     /* Last before the fork: from here on nook's own children are born in
      * the container's pid and time namespaces, so every way out must pass
      * return_to_own_namespaces (see open_own_namespaces). */
@@ -601,6 +608,10 @@ static int run_exec(struct exec_ctx *x, const sigset_t *set, struct nook_error *
             close(master);
         return -1;
     }
+    /* Before the lock goes: a record for the monitor's restore (the
+     * process has had -1000 since before it execed). */
+    if (x->oom_hide && oom_exec_record(x->c, pid, x->oom_restore_adj, err) < 0)
+        return -1;
     if (x->o->pid_file) {
         char buf[32];
         int n = snprintf(buf, sizeof buf, "%d", (int)pid);

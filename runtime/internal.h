@@ -233,8 +233,9 @@ int process_exec_under_init(const char *file, char *const argv[], char *const en
 
 /* setrlimit for each process.rlimits entry. */
 int process_set_rlimits(const struct spec_process *p, struct nook_error *err);
-/* Write process.oomScoreAdj to /proc/self/oom_score_adj through an fd checked
- * to be on procfs. */
+/* Write adj to /proc/self/oom_score_adj through an fd checked to be on
+ * procfs; process_set_oom_score_adj: process.oomScoreAdj, when set. */
+int process_write_oom_score_adj(int adj, struct nook_error *err);
 int process_set_oom_score_adj(const struct spec_process *p, struct nook_error *err);
 /* chdir to process.cwd, in the container's root by now, and fail when the
  * result is not under that root (a leaked host fd, CVE-2024-21626). */

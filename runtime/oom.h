@@ -1,7 +1,7 @@
 /* OOM freeze, the runtime's side (oom_monitor.c, oom_snapshot.c,
- * oom_query.c): the per-container monitor process that create starts, and
- * what the CLI reads of it (runtime.h has the calls the CLI makes). Internal
- * to runtime/. */
+ * oom_query.c, oom_exec.c): the per-container monitor process that create
+ * starts, what exec does for it, and what the CLI reads of it (runtime.h
+ * has the calls the CLI makes). Internal to runtime/. */
 #ifndef NOOK_RUNTIME_OOM_H
 #define NOOK_RUNTIME_OOM_H
 
@@ -16,6 +16,8 @@
 #define OOM_SNAPSHOT_FILE "oom.json"   /* the snapshot while frozen by OOM */
 #define OOM_EVENTS_FILE "oom-events"   /* oom-frozen / oom-resolved lines, appended */
 #define OOM_HANDLER_LOG "oom-handler.log" /* the handler program's stdout and stderr */
+#define OOM_ADJ_FILE "oom-adj" /* "pid start-time oom_score_adj" of each exec'd process */
+#define OOM_DISARMED_FILE "oom-disarmed" /* the policy ended (fallback kill) */
 
 /* What create hands the monitor (it is a fork of create: plain memory). */
 struct oom_monitor_args {
@@ -34,6 +36,25 @@ struct oom_monitor_args {
  * the processes would have had. */
 int oom_prepare(const struct spec *spec, const struct nook_cgroup *cg, pid_t init,
                 enum cgroup_oom_mechanism *mech, int *restore_adj, struct nook_error *err);
+
+/* The oom_score_adj a process of p gets back when the policy ends:
+ * process.oomScoreAdj, else the one it inherits from us. */
+int oom_restore_value(const struct spec_process *p, int *adj, struct nook_error *err);
+
+/* exec (oom_exec.c): whether the process exec'd into c (in cgroup cg) must
+ * get oom_score_adj -1000: the policy is freeze on cgroup v2 with root, the
+ * monitor runs and the policy has not ended. */
+bool oom_exec_hides(const struct container *c, const struct spec *spec,
+                    const struct nook_cgroup *cg);
+/* Record the exec'd process pid and the oom_score_adj it gets back (adj);
+ * when the policy ended meanwhile, give it back now. */
+int oom_exec_record(const struct container *c, pid_t pid, int adj, struct nook_error *err);
+/* The policy ended (OOM_DISARMED_FILE exists). */
+bool oom_disarmed(const char *dir);
+/* The monitor, when the policy ends: mark it ended, then give every process
+ * of cg back its oom_score_adj: an exec'd one (or its descendant) the
+ * recorded value, the others dflt. */
+void oom_restore_scores(const char *dir, const struct nook_cgroup *cg, int dflt);
 
 /* Fork the monitor (double fork: not our child, not the init's parent, in
  * our cgroup rather than the container's) and wait until it watches the

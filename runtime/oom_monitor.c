@@ -54,24 +54,12 @@ char *oom_rfc3339_ms(long long epoch_ms)
 
 /* ---- create's side ---- */
 
-static int read_own_oom_score_adj(int *adj, struct nook_error *err)
-{
-    char *text;
-    if (read_file("/proc/self/oom_score_adj", &text, NULL, err) < 0)
-        return -1;
-    *adj = atoi(text);
-    free(text);
-    return 0;
-}
-
 int oom_prepare(const struct spec *spec, const struct nook_cgroup *cg, pid_t init,
                 enum cgroup_oom_mechanism *mech, int *restore_adj, struct nook_error *err)
 {
     if (cgroup_oom_mechanism_for(cg, geteuid() == 0, mech, err) < 0)
         return nook_error_wrap(err, "annotations[\"org.nook.oom\"]: freeze");
-    if (spec->process.has_oom_score_adj)
-        *restore_adj = spec->process.oom_score_adj;
-    else if (read_own_oom_score_adj(restore_adj, err) < 0)
+    if (oom_restore_value(&spec->process, restore_adj, err) < 0)
         return -1;
     if (*mech == CGROUP_OOM_V2_ROOTLESS)
         return cgroup_oom_v2_set_limit(cg, true, (uint64_t)spec->resources.memory.limit, err);
@@ -331,33 +319,16 @@ static void resolve(struct monitor *m, const char *action, const char *fallback)
     (void)cgroup_oom_triggered(m->a->cg, &m->w, &ignored, &err);
 }
 
-/* The policy ends for this container: processes get back the
- * oom_score_adj they would have had, so the kernel's OOM killer applies. */
-static void restore_oom_score_adj(struct monitor *m)
-{
-    pid_t *pids;
-    size_t n;
-    struct nook_error err;
-    if (cgroup_pids(m->a->cg, &pids, &n, &err) < 0)
-        return;
-    char val[16];
-    snprintf(val, sizeof val, "%d", m->a->restore_adj);
-    for (size_t i = 0; i < n; i++) {
-        char path[64];
-        snprintf(path, sizeof path, "/proc/%d/oom_score_adj", (int)pids[i]);
-        (void)write_string_at(AT_FDCWD, path, val, &err);
-    }
-    free(pids);
-}
-
 static void timeout_fallback(struct monitor *m)
 {
     struct nook_error err;
     const char *name = spec_oom_fallback_names[m->a->policy->fallback];
     switch (m->a->policy->fallback) {
     case SPEC_OOM_FALLBACK_KILL:
+        /* The processes get back the oom_score_adj they would have had,
+         * so the kernel's OOM killer applies. */
         if (m->w.mech == CGROUP_OOM_V2)
-            restore_oom_score_adj(m);
+            oom_restore_scores(m->a->dir, m->a->cg, m->a->restore_adj);
         (void)cgroup_oom_let_kernel_kill(m->a->cg, &m->w, &err);
         resolve(m, "timeout", name);
         m->phase = DISARMED;

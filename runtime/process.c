@@ -58,11 +58,9 @@ int process_set_rlimits(const struct spec_process *p, struct nook_error *err)
     return 0;
 }
 
-int process_set_oom_score_adj(const struct spec_process *p, struct nook_error *err)
+int process_write_oom_score_adj(int adj, struct nook_error *err)
 {
     static const char path[] = "/proc/self/oom_score_adj";
-    if (!p->has_oom_score_adj)
-        return 0;
     /* Callers write it before they enter the container's mount namespace,
      * through the host's /proc (CVE-2025-52881: in the container's, a mount
      * over the file would take the value elsewhere); still, only a procfs
@@ -81,18 +79,23 @@ int process_set_oom_score_adj(const struct spec_process *p, struct nook_error *e
         return nook_error_set(err, 0, "open %s: not on procfs", path);
     }
     char buf[32];
-    int n = snprintf(buf, sizeof buf, "%d", p->oom_score_adj);
+    int n = snprintf(buf, sizeof buf, "%d", adj);
     ssize_t w = write(fd, buf, (size_t)n);
     if (w != n) {
         if (w >= 0)
             errno = EIO;
-        nook_error_sys(err, "write %d to %s", p->oom_score_adj, path);
+        nook_error_sys(err, "write %d to %s", adj, path);
         close(fd);
         return -1;
     }
     if (close(fd) < 0)
         return nook_error_sys(err, "close %s", path);
     return 0;
+}
+
+int process_set_oom_score_adj(const struct spec_process *p, struct nook_error *err)
+{
+    return p->has_oom_score_adj ? process_write_oom_score_adj(p->oom_score_adj, err) : 0;
 }
 
 int process_enter_cwd(const struct spec_process *p, struct nook_error *err)

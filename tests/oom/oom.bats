@@ -12,6 +12,8 @@ setup() {
 
 teardown() {
 	nook_teardown
+	# A parent cgroup of the test's own (the tighter-limit test).
+	[ -z "${OOM_PARENT:-}" ] || rmdir "$OOM_PARENT" 2>/dev/null || true
 }
 
 @test "oom 1, 2, 5: hogs frozen at the limit, raised, resumed; kill the largest; the monitor SIGKILLed" {
@@ -69,6 +71,34 @@ teardown() {
 	[ ! -e "$cg" ]
 }
 
+@test "oom 1, exec: a process nook exec starts is held at the limit too (v2: oom_score_adj -1000), raised, resumed" {
+	require_oom_freeze
+	set_cmd 'while :; do sleep 1; done'
+	create_ctr "$ID"
+	start_events
+	nook start "$ID"
+	# The exec'd shell and its hog: on v2 only -1000 keeps the kernel's OOM
+	# killer off them (the init's score does not reach them).
+	HOG_N=1
+	try_detached exec -d "$ID" sh -c '/oomhog proc 48 >/out1 2>&1; true'
+	[ "$status" -eq 0 ]
+	wait_frozen
+	echo "snapshot: $(cat "$SNAP")"
+	[ "$(snap .events.oom_kill)" = 0 ]
+	[ "$(snap '[.processes[] | select(.rss > 16777216)] | length')" = 1 ]
+	[ -e "$(mem_cg)/memory.oom_control" ] ||
+		[ "$(snap '[.processes[].oomScoreAdj] | unique | tostring')" = "[-1000]" ]
+	wait_status "$ID" paused
+	nook update --memory 64M "$ID"
+	nook resume "$ID"
+	run wait_out
+	echo "$output"
+	[[ "$output" == "oomhog: verified proc 48" ]]
+	wait_event oom-resolved 1
+	grep '"type":"oom-resolved"' "$EVENTS" | grep -q '"action":"raise"'
+	[ "$(mem_event oom_kill)" = 0 ]
+}
+
 @test "oom 4, 3: page cache over the limit is never frozen; timeout fallback kill: one OOM kill, oom_score_adj restored" {
 	require_oom_freeze
 	# 4: a file read through the page cache, charged to the container. On
@@ -97,6 +127,21 @@ teardown() {
 	[ "$(count_events oom-frozen)" = 0 ]
 	[ "$(mem_event oom_kill)" = 0 ]
 
+	# An exec'd process with an oomScoreAdj of its own: hidden from the OOM
+	# killer while the policy is armed (v2: -1000), its own value back
+	# after the fallback.
+	jq '.process | .args = ["sleep", "1000"] | .oomScoreAdj = 100' "$BUNDLE/config.json" \
+		>"$BATS_TEST_TMPDIR/process.json"
+	try_detached exec -d --pid-file "$BATS_TEST_TMPDIR/exec.pid" \
+		--process "$BATS_TEST_TMPDIR/process.json" "$ID"
+	[ "$status" -eq 0 ]
+	epid=$(cat "$BATS_TEST_TMPDIR/exec.pid")
+	if [ -e "$(mem_cg)/memory.oom_control" ]; then
+		[ "$(cat /proc/$epid/oom_score_adj)" = 100 ]
+	else
+		[ "$(cat /proc/$epid/oom_score_adj)" = -1000 ]
+	fi
+
 	# 3: nobody answers within 2 s: the kernel's OOM killer takes the hog,
 	# once; the shell (the init) lives on with its oom_score_adj back.
 	go_hog "proc 48"
@@ -109,6 +154,7 @@ teardown() {
 	sleep 1
 	[ "$(mem_event oom_kill)" = 1 ]
 	[ "$(cat /proc/$pid/oom_score_adj)" = 0 ]
+	[ "$(cat /proc/$epid/oom_score_adj)" = 100 ]
 	[ "$(nook state "$ID" | jq -r .status)" = running ]
 	[ "$(count_events oom-frozen)" = 1 ]
 }
@@ -173,6 +219,38 @@ teardown() {
 	run nook oom "$ID"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"does not freeze at its memory limit"* ]]
+}
+
+@test "oom: a parent cgroup with a tighter limit is warned about at create; the container runs" {
+	require_oom_freeze
+	# A parent of the test's own with 16 MiB, the container's 32 MiB below.
+	mine=nook-oomp-$ID
+	v2=$(cgroup2_mount)
+	if [ -n "$v2" ] && grep -qw memory "$v2/cgroup.controllers"; then
+		# As nook does for its own cgroups (the VM's root).
+		grep -qw memory "$v2/cgroup.subtree_control" || echo +memory >"$v2/cgroup.subtree_control"
+		OOM_PARENT=$v2/$mine file=memory.max
+		mkdir "$OOM_PARENT"
+		echo +memory >"$OOM_PARENT/cgroup.subtree_control"
+	else
+		OOM_PARENT=$(awk '{ for (i = 7; i <= NF; i++) if ($i == "-") break;
+		                    if ($(i + 1) == "cgroup" && $(i + 3) ~ /memory/) { print $5; exit } }' \
+			/proc/self/mountinfo)/$mine
+		file=memory.limit_in_bytes
+		mkdir "$OOM_PARENT"
+	fi
+	echo $((16 << 20)) >"$OOM_PARENT/$file"
+	cfg '.linux.cgroupsPath = $p' --arg p "/$mine/c"
+	set_cmd 'echo up >/up; exec sleep 1000'
+	create_ctr "$ID"
+	echo "$output"
+	[ "$output" = "nook: $ID: warning: annotations[\"org.nook.oom\"]: freeze: the ancestor cgroup $OOM_PARENT has $file 16777216, below the container's $LIMIT: the freeze does not catch an OOM at that limit" ]
+	nook start "$ID"
+	wait_file "$ROOTFS/up"
+	[ "$(nook state "$ID" | jq -r .status)" = running ]
+	nook delete -f "$ID"
+	rmdir "$OOM_PARENT"
+	[ -z "$(for m in $(cgroup_mounts); do ls -d "$m/$mine" 2>/dev/null; done)" ]
 }
 
 @test "oom: config errors name the annotation; features, --help and oom --help say what this host supports" {
