@@ -13,7 +13,8 @@
 #   1b. `nook sandbox -- true` against bubblewrap with the same namespaces
 #      (`bwrap --unshare-all --ro-bind / / --proc /proc --dev /dev true`), as
 #      a ratio
-#   2. binary sizes, 3. peak RSS of one run (GNU time -v)
+#   2. binary sizes, 3. peak RSS of one run (GNU time -v), 3b. the resident
+#      cost of the OOM monitor a freeze-armed container leaves running
 #   4. the cost of create/start/state/list/delete as 1 → 500 containers
 #      exist, and its ratio to the same on an empty root in the same run
 #   5. user-space instructions of one nook run (callgrind)
@@ -110,6 +111,29 @@ for rt in "${names[@]}"; do
 	printf '%-6s %s kB (goal for nook: <= 3072 kB)\n' "$rt" \
 		"$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$work/time-$rt")"
 done
+
+# What a container with the OOM-freeze opt-in leaves running: its monitor.
+# Its shared pages (nook's text, libc) are charged to it as its share in
+# Pss; Private is what each further container adds.
+section "resident cost of the OOM monitor, per container (smaps_rollup)"
+make_variant bundle-oom '.process.args = ["sleep", "1000000"]
+	| .annotations["org.nook.oom"] = "freeze" | .linux.resources.memory.limit = 33554432'
+# The detached container keeps its stdio: not the pipe of a $(...).
+if "$NOOK" --root "$work/state-nook" run -d -b "$work/bundle-oom" bench-oom \
+	</dev/null >/dev/null 2>"$work/oom-run.err"; then
+	mon=$(jq -r '.oomMonitorPid // empty' "$work/state-nook/bench-oom/state.json")
+	if [ -n "$mon" ] && [ -r "/proc/$mon/smaps_rollup" ]; then
+		awk '/^(Rss|Pss|Private_Clean|Private_Dirty):/ { v[$1] = $2 }
+			END { printf "monitor: Rss %d kB, Pss %d kB, Private %d kB (goal: <= 1024 kB)\n",
+				v["Rss:"], v["Pss:"], v["Private_Clean:"] + v["Private_Dirty:"] }' \
+			"/proc/$mon/smaps_rollup"
+	else
+		echo "no monitor process found for the container"
+	fi
+	"$NOOK" --root "$work/state-nook" delete -f bench-oom >/dev/null 2>&1 || true
+else
+	echo "not measured: the OOM-freeze container did not start here: $(cat "$work/oom-run.err")"
+fi
 
 if [ -n "$CURVE" ]; then
 	section "cost per container as containers exist (nook, ms, median of 7)"
