@@ -325,6 +325,11 @@ struct cgroup_oom_support {
     bool v2; /* the memory controller is on the v2 hierarchy: v2 root and rootless */
     bool v1; /* the memory controller is on a v1 hierarchy */
     const char *summary;
+    /* An unprivileged caller on v2: the parent of its own cgroup (relative
+     * to the hierarchy's root) when it may make cgroups there and the
+     * memory controller reaches them (delegated, as systemd delegates
+     * user@.service), else NULL. Caller frees. */
+    char *delegated;
 };
 void cgroup_oom_host_support(struct cgroup_oom_support *s);
 

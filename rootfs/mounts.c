@@ -192,7 +192,8 @@ static int mount_fs(const char *source, int rootfd, const char *dest, const char
  * (what runc's default config says) is the v2 hierarchy whenever the host
  * has one mounted anywhere; a host without one gets a read-only empty tmpfs
  * so the path exists. In a user namespace without its own cgroup namespace
- * the kernel refuses the mount; as runc, bind the host's hierarchy then. */
+ * the kernel refuses the mount (EPERM or EBUSY); as runc, bind the host's
+ * hierarchy then. */
 /* Links for co-mounted controllers: "cpu" and "cpuacct" -> "cpu,cpuacct". */
 static int link_comounted(int dirfd, const char *name, const char *dest, struct nook_error *err)
 {
@@ -300,7 +301,10 @@ static int mount_cgroup(const struct spec_mount *m, int rootfd, const struct roo
                         "mode=0755", err);
     rc = mount_fs(m->source ? m->source : "cgroup2", rootfd, m->destination, "cgroup2",
                   m->flags, v1_name ? NULL : m->data, err);
-    if (rc < 0 && err->code == EPERM && o->userns && host_v2)
+    /* EBUSY: the host's cgroup2 superblock belongs to another user
+     * namespace than the one mounting (the kernel's sget); runc falls back
+     * on both. */
+    if (rc < 0 && (err->code == EPERM || err->code == EBUSY) && o->userns && host_v2)
         rc = rootfs_bind_onto(host_v2, rootfd, m->destination, true, m->flags,
                               m->clear_flags, err);
     free(host_v2);
