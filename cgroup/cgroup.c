@@ -130,23 +130,20 @@ static void free_targets(struct target *t, size_t n, bool remove)
     free(t);
 }
 
-int cgroup_create(const struct spec *spec, const char *id, struct nook_cgroup *cg,
-                  struct nook_error *err)
+int cgroup_create_on(const struct cgroup_host *h, const struct spec *spec, const char *id,
+                     struct nook_cgroup *cg, struct nook_error *err)
 {
     cg_init(cg);
-    struct cgroup_host h;
-    if (cgroup_host_read(&h, err) < 0)
-        return -1;
-    const struct cgroup_ops *ops = ops_for(h.kind);
+    const struct cgroup_ops *ops = ops_for(h->kind);
     /* Config errors and missing controllers first: nothing exists yet. */
-    int r = ops->check(&h, spec, err);
-    struct target *t = xcalloc(h.n, sizeof *t);
+    int r = ops->check(h, spec, err);
+    struct target *t = xcalloc(h->n, sizeof *t);
     size_t n = 0;
-    for (size_t i = 0; i < h.n && r == 0; i++) {
-        if (h.kind == CGROUP_V2 && !h.m[i].v2)
+    for (size_t i = 0; i < h->n && r == 0; i++) {
+        if (h->kind == CGROUP_V2 && !h->m[i].v2)
             continue; /* a v1 name=systemd mount next to a v2 host */
-        t[n] = (struct target){.m = &h.m[i], .fd = -1};
-        r = cgroup_path_for(h.m[i].mountpoint, spec->cgroups_path, id, &t[n].path, err);
+        t[n] = (struct target){.m = &h->m[i], .fd = -1};
+        r = cgroup_path_for(h->m[i].mountpoint, spec->cgroups_path, id, &t[n].path, err);
         if (r == 0)
             n++;
     }
@@ -157,45 +154,53 @@ int cgroup_create(const struct spec *spec, const char *id, struct nook_cgroup *c
     }
     if (r == 0) {
         cg->ops = ops;
-        cg->kind = h.kind;
+        cg->kind = h->kind;
         adopt_targets(cg, t, n);
-        r = ops->setup(cg, &h, err);
+        r = ops->setup(cg, h, err);
         if (r == 0 && spec->has_resources)
             r = ops->apply(cg, &spec->resources, err);
         if (r < 0)
             cgroup_close(cg);
     }
     free_targets(t, n, r < 0);
+    return r;
+}
+
+int cgroup_create(const struct spec *spec, const char *id, struct nook_cgroup *cg,
+                  struct nook_error *err)
+{
+    struct cgroup_host h;
+    if (cgroup_host_read(&h, err) < 0) {
+        cg_init(cg);
+        return -1;
+    }
+    int r = cgroup_create_on(&h, spec, id, cg, err);
     cgroup_host_free(&h);
     return r;
 }
 
-int cgroup_plan(const struct spec *spec, const char *id, struct nook_cgroup *cg,
-                struct nook_error *err)
+int cgroup_plan(const struct cgroup_host *h, const struct spec *spec, const char *id,
+                struct nook_cgroup *cg, struct nook_error *err)
 {
     cg_init(cg);
-    struct cgroup_host h;
-    if (cgroup_host_read(&h, err) < 0)
-        return -1;
-    cg->ops = ops_for(h.kind);
-    cg->kind = h.kind;
+    cg->ops = ops_for(h->kind);
+    cg->kind = h->kind;
     int r = 0;
-    for (size_t i = 0; i < h.n && r == 0; i++) {
-        if (h.kind == CGROUP_V2 && !h.m[i].v2)
+    for (size_t i = 0; i < h->n && r == 0; i++) {
+        if (h->kind == CGROUP_V2 && !h->m[i].v2)
             continue;
         char *path;
-        if ((r = cgroup_path_for(h.m[i].mountpoint, spec->cgroups_path, id, &path, err)) < 0)
+        if ((r = cgroup_path_for(h->m[i].mountpoint, spec->cgroups_path, id, &path, err)) < 0)
             break;
-        if (h.m[i].v2) {
+        if (h->m[i].v2) {
             cg->path = path;
         } else {
             cg->v1 = xrealloc(cg->v1, (cg->n_v1 + 1) * sizeof *cg->v1);
-            cg->v1[cg->n_v1++] = (struct cgroup_v1_dir){xstrdup(h.m[i].controllers), path, -1};
+            cg->v1[cg->n_v1++] = (struct cgroup_v1_dir){xstrdup(h->m[i].controllers), path, -1};
         }
     }
     if (r < 0)
         cgroup_close(cg);
-    cgroup_host_free(&h);
     return r;
 }
 
@@ -512,9 +517,13 @@ int cg_write_plan(const struct nook_cgroup *cg, const struct cgroup_writes *w,
             fd = d->fd;
             path = d->path;
         }
+        if (x->if_present && faccessat(fd, x->file, F_OK, 0) < 0)
+            continue;
+        if (write_string_at(fd, x->file, x->value, err) == 0)
+            continue;
+        /* Whether the file is there is only asked once a write failed
+         * (nearly every write goes through, most of them device rules). */
         if (faccessat(fd, x->file, F_OK, 0) < 0) {
-            if (x->if_present)
-                continue;
             if (cg->kind != CGROUP_V2)
                 return nook_error_set(err, 0, "%s: %s has no file %s (this kernel does not "
                                       "have it)", x->json_path, path, x->file);
@@ -523,8 +532,6 @@ int cg_write_plan(const struct nook_cgroup *cg, const struct cgroup_writes *w,
                                   ctl ? " controller enabled, does the kernel have this "
                                         "file?)" : "");
         }
-        if (write_string_at(fd, x->file, x->value, err) == 0)
-            continue;
         /* A pair checked against each other (cfs period/quota, rt
          * period/runtime, memory limit/memsw) may need the other order:
          * write the next one first and retry, as runc does. */

@@ -65,11 +65,17 @@ char *cgroup_needed_by(const struct spec *spec);
  * behind. */
 int cgroup_create(const struct spec *spec, const char *id, struct nook_cgroup *cg,
                   struct nook_error *err);
-/* The directories cgroup_create would make, without making anything (fds
- * -1): to record them (cgroup_record) before they exist, so an interrupted
- * create can be cleaned up (cgroup_open skips directories that are absent). */
-int cgroup_plan(const struct spec *spec, const char *id, struct nook_cgroup *cg,
-                struct nook_error *err);
+/* The same on hierarchies already read (cgroup_host_read, below): create
+ * reads /proc/self/mountinfo once for the plan and the cgroup. */
+struct cgroup_host;
+int cgroup_create_on(const struct cgroup_host *h, const struct spec *spec, const char *id,
+                     struct nook_cgroup *cg, struct nook_error *err);
+/* The directories cgroup_create_on(h) would make, without making anything
+ * (fds -1): to record them (cgroup_record) before they exist, so an
+ * interrupted create can be cleaned up (cgroup_open skips directories that
+ * are absent). */
+int cgroup_plan(const struct cgroup_host *h, const struct spec *spec, const char *id,
+                struct nook_cgroup *cg, struct nook_error *err);
 /* Record the backend and every path in the state (cgroup_path: the directory
  * that tracks the processes; cgroup_backend; cgroup_paths: "unified" or the v1
  * controller set -> path; cgroup_shared: procs_found). */
@@ -151,7 +157,8 @@ int cgroup_oom_events_wait(const struct nook_cgroup *cg, struct cgroup_oom_event
                           int timeout_ms, uint64_t *new_ooms, struct nook_error *err);
 void cgroup_oom_events_close(struct cgroup_oom_events *w);
 
-/* ---- the pieces below are exposed for unit tests ---- */
+/* ---- the pieces below are exposed for unit tests (and cgroup_host_read,
+ * cgroup_host_free for create's cgroup_plan/cgroup_create_on) ---- */
 
 /* One mounted hierarchy, from mountinfo (only mounts of a hierarchy's root). */
 struct cgroup_mount {
@@ -318,6 +325,11 @@ struct cgroup_oom_support {
     bool v2; /* the memory controller is on the v2 hierarchy: v2 root and rootless */
     bool v1; /* the memory controller is on a v1 hierarchy */
     const char *summary;
+    /* An unprivileged caller on v2: the parent of its own cgroup (relative
+     * to the hierarchy's root) when it may make cgroups there and the
+     * memory controller reaches them (delegated, as systemd delegates
+     * user@.service), else NULL. Caller frees. */
+    char *delegated;
 };
 void cgroup_oom_host_support(struct cgroup_oom_support *s);
 

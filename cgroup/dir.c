@@ -193,6 +193,12 @@ int cg_count_procs(int dirfd, const char *path, size_t *n, struct nook_error *er
  * kill: the kernel is still tearing the last tasks down; retry briefly. */
 static int remove_tree(int parentfd, const char *name, const char *path, struct nook_error *err)
 {
+    /* Usually there is nothing in it any more: one rmdir, without listing
+     * the directory (every control file of a v1 hierarchy) for children.
+     * Anything else (EBUSY: children, or tasks still exiting) goes the
+     * long way below. */
+    if (unlinkat(parentfd, name, AT_REMOVEDIR) == 0 || errno == ENOENT)
+        return 0;
     int fd = openat(parentfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) {
         if (errno == ENOENT)

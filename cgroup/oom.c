@@ -120,6 +120,55 @@ static bool memory_on_v1(void)
     return v1;
 }
 
+/* The caller's cgroup v2 path, from /proc/self/cgroup's "0::" line. */
+static char *own_v2_cgroup(void)
+{
+    char *text, *own = NULL;
+    struct nook_error ignored;
+    if (read_file("/proc/self/cgroup", &text, NULL, &ignored) < 0)
+        return NULL;
+    for (char *line = strtok(text, "\n"); line && !own; line = strtok(NULL, "\n"))
+        if (strncmp(line, "0::/", 4) == 0)
+            own = xstrdup(line + 3);
+    free(text);
+    return own;
+}
+
+/* See cgroup_oom_support.delegated: where an unprivileged caller's
+ * containers can have a memory limit, as runc takes a delegated subtree:
+ * the parent of the caller's own cgroup (the caller's is a leaf with
+ * processes, which may not enable controllers for children), owned by the
+ * caller, with the memory controller (it can enable it for its children). */
+static char *caller_delegated(int mount_fd)
+{
+    char *own = own_v2_cgroup();
+    if (!own)
+        return NULL;
+    char *slash = strrchr(own, '/');
+    if (slash == own) {
+        free(own); /* the caller is in the root's child: the root is not its */
+        return NULL;
+    }
+    *slash = '\0';
+    char *rel = own + 1, *controllers;
+    struct nook_error ignored;
+    int dir = openat(mount_fd, rel, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    bool ok = dir >= 0 && faccessat(dir, ".", W_OK, AT_EACCESS) == 0 &&
+              faccessat(dir, "cgroup.procs", W_OK, AT_EACCESS) == 0 &&
+              faccessat(dir, "cgroup.subtree_control", W_OK, AT_EACCESS) == 0;
+    if (ok && cg_read(dir, "cgroup.controllers", &controllers, &ignored) == 0) {
+        ok = cg_list_has(controllers, "memory");
+        free(controllers);
+    } else {
+        ok = false;
+    }
+    if (dir >= 0)
+        close(dir);
+    char *r = ok ? xasprintf("/%s", rel) : NULL;
+    free(own);
+    return r;
+}
+
 void cgroup_oom_host_support(struct cgroup_oom_support *s)
 {
     memset(s, 0, sizeof *s);
@@ -131,6 +180,8 @@ void cgroup_oom_host_support(struct cgroup_oom_support *s)
             s->v2 = cg_list_has(controllers, "memory");
             free(controllers);
         }
+        if (fd >= 0 && s->v2 && geteuid() != 0)
+            s->delegated = caller_delegated(fd);
         if (fd >= 0)
             close(fd);
         free(mount);

@@ -144,15 +144,18 @@ int cg_oom_v2_read(const struct nook_cgroup *cg, const struct cgroup_oom_watch *
     if (read_limit(mem, "memory.max", &s->limit, err) < 0 ||
         read_limit(mem, "memory.current", &s->usage, err) < 0)
         return -1;
+    /* Rootless: the user's limit is memory.high; memory.max is the margin
+     * above it that the kernel enforces. */
+    if (w->mech == CGROUP_OOM_V2_ROOTLESS) {
+        s->has_max = true;
+        s->max = s->limit;
+        if (read_limit(mem, "memory.high", &s->limit, err) < 0)
+            return -1;
+    }
     /* memory.peak is Linux 5.19+. */
     struct nook_error ignored;
     if (read_limit(mem, "memory.peak", &s->peak, &ignored) < 0)
         s->peak = s->usage;
-    if (w->mech == CGROUP_OOM_V2_ROOTLESS) {
-        s->has_high = true;
-        if (read_limit(mem, "memory.high", &s->high, err) < 0)
-            return -1;
-    }
     if (cg_read(mem, "memory.events", &events, err) < 0)
         return -1;
     s->n_events = 0;

@@ -97,6 +97,9 @@ int rootfs_copy_tree(int src, int dst, const char *what, struct nook_error *err)
  * then remount it so set/clear flags really apply. */
 int rootfs_bind_onto(const char *src, int rootfd, const char *dest, bool recursive,
                      unsigned long set, unsigned long clear, struct nook_error *err);
+/* The same onto fd, dest as already opened in the root (no second lookup). */
+int rootfs_bind_onto_fd(const char *src, int fd, int rootfd, const char *dest, bool recursive,
+                        unsigned long set, unsigned long clear, struct nook_error *err);
 /* dev.c: default devices and links in a config /dev, then linux.devices. */
 int rootfs_setup_dev(const struct spec *spec, int rootfd, const struct rootfs_opts *o,
                      struct nook_error *err);

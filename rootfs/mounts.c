@@ -58,20 +58,27 @@ static int remount_onto(int rootfd, const char *dest, unsigned long set, unsigne
     return rc;
 }
 
+/* The remount after the bind must look dest up again, to reach the new
+ * mount. */
+int rootfs_bind_onto_fd(const char *src, int fd, int rootfd, const char *dest, bool recursive,
+                        unsigned long set, unsigned long clear, struct nook_error *err)
+{
+    char target[ROOTFS_FD_PATH_MAX];
+    rootfs_fd_path(fd, target);
+    if (rootfs_mount_change(src, target, MS_BIND | (recursive ? MS_REC : 0)) < 0)
+        return nook_error_sys(err, "bind-mount %s on %s", src, dest);
+    return remount_onto(rootfd, dest, set, clear, err);
+}
+
 int rootfs_bind_onto(const char *src, int rootfd, const char *dest, bool recursive,
                      unsigned long set, unsigned long clear, struct nook_error *err)
 {
-    char target[ROOTFS_FD_PATH_MAX];
     int fd = rootfs_open_in_root(rootfd, dest, 0);
     if (fd < 0)
         return nook_error_sys(err, "open mount point %s", dest);
-    rootfs_fd_path(fd, target);
-    int rc = rootfs_mount_change(src, target, MS_BIND | (recursive ? MS_REC : 0));
-    int saved = errno;
+    int rc = rootfs_bind_onto_fd(src, fd, rootfd, dest, recursive, set, clear, err);
     close(fd);
-    if (rc < 0)
-        return nook_error_set(err, saved, "bind-mount %s on %s", src, dest);
-    return remount_onto(rootfd, dest, set, clear, err);
+    return rc;
 }
 
 /* Attach a detached copy of the source (from o->open_source) at the
@@ -118,12 +125,12 @@ static int mount_bind(const struct spec_mount *m, size_t i, const struct rootfs_
         if (fd < 0)
             rc = nook_error_sys(err, "create mount point %s", m->destination);
         else {
-            close(fd);
             rc = tree >= 0 ? attach_tree(tree, rootfd, m->destination, m->flags, m->clear_flags,
                                          err)
-                           : rootfs_bind_onto(src, rootfd, m->destination,
-                                              (m->flags & MS_REC) != 0, m->flags,
-                                              m->clear_flags, err);
+                           : rootfs_bind_onto_fd(src, fd, rootfd, m->destination,
+                                                 (m->flags & MS_REC) != 0, m->flags,
+                                                 m->clear_flags, err);
+            close(fd);
         }
     }
     if (tree >= 0)
@@ -185,7 +192,8 @@ static int mount_fs(const char *source, int rootfd, const char *dest, const char
  * (what runc's default config says) is the v2 hierarchy whenever the host
  * has one mounted anywhere; a host without one gets a read-only empty tmpfs
  * so the path exists. In a user namespace without its own cgroup namespace
- * the kernel refuses the mount; as runc, bind the host's hierarchy then. */
+ * the kernel refuses the mount (EPERM or EBUSY); as runc, bind the host's
+ * hierarchy then. */
 /* Links for co-mounted controllers: "cpu" and "cpuacct" -> "cpu,cpuacct". */
 static int link_comounted(int dirfd, const char *name, const char *dest, struct nook_error *err)
 {
@@ -201,10 +209,33 @@ static int link_comounted(int dirfd, const char *name, const char *dest, struct 
     return rc;
 }
 
+/* flags (ro, nosuid, nodev, noexec) on the mount at dirfd and on every
+ * mount below it in one mount_setattr(AT_RECURSIVE) (Linux 5.12): what a
+ * remount of each one with these flags added gives (the binds keep the
+ * host's other flags, the atime mode stays). 1 when the kernel lacks the
+ * call: the caller remounts them one by one. */
+static int add_flags_below(int dirfd, unsigned long flags, const char *dest,
+                           struct nook_error *err)
+{
+    struct mount_attr attr = {
+        .attr_set = ((flags & MS_RDONLY) ? MOUNT_ATTR_RDONLY : 0) |
+                    ((flags & MS_NOSUID) ? MOUNT_ATTR_NOSUID : 0) |
+                    ((flags & MS_NODEV) ? MOUNT_ATTR_NODEV : 0) |
+                    ((flags & MS_NOEXEC) ? MOUNT_ATTR_NOEXEC : 0),
+    };
+    if (mount_setattr(dirfd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) == 0)
+        return 0;
+    if (errno == ENOSYS)
+        return 1;
+    return nook_error_sys(err, "set the options of %s and the cgroups in it", dest);
+}
+
 /* A v1 or hybrid host: what runc shows there for a "cgroup" mount, a tmpfs
  * holding a bind of each of the container's own cgroup directories (so the
  * container sees its cgroups, and nothing above them), with the mount's
- * flags (read-only in the default config) on the binds and the tmpfs. */
+ * flags (read-only in the default config) on the binds and the tmpfs: set
+ * on all of them at once at the end, instead of a remount of each of the
+ * ~10 binds and of the tmpfs. */
 static int mount_cgroup_v1(const struct spec_mount *m, int rootfd, const struct rootfs_opts *o,
                            struct nook_error *err)
 {
@@ -219,14 +250,26 @@ static int mount_cgroup_v1(const struct spec_mount *m, int rootfd, const struct 
     for (size_t i = 0; i < o->n_cgroups && rc == 0; i++) {
         char *dest = xasprintf("%s/%s", m->destination, o->cgroups[i].name);
         int fd = rootfs_mkdir_in_root(rootfd, dest, 0755);
-        if (fd < 0)
+        if (fd < 0) {
             rc = nook_error_sys(err, "create mount point %s", dest);
-        else
+        } else {
+            rc = rootfs_bind_onto_fd(o->cgroups[i].host_path, fd, rootfd, dest, false, 0, 0,
+                                     err);
             close(fd);
-        if (rc == 0)
-            rc = rootfs_bind_onto(o->cgroups[i].host_path, rootfd, dest, false, flags, 0, err);
+        }
         if (rc == 0)
             rc = link_comounted(dirfd, o->cgroups[i].name, m->destination, err);
+        free(dest);
+    }
+    if (rc < 0 || flags == 0 || (rc = add_flags_below(dirfd, flags, m->destination, err)) <= 0) {
+        close(dirfd);
+        return rc;
+    }
+    /* Without mount_setattr: a remount of each bind, then of the tmpfs. */
+    rc = 0;
+    for (size_t i = 0; i < o->n_cgroups && rc == 0; i++) {
+        char *dest = xasprintf("%s/%s", m->destination, o->cgroups[i].name);
+        rc = remount_onto(rootfd, dest, flags, 0, err);
         free(dest);
     }
     if (rc == 0 && (flags & MS_RDONLY)) {
@@ -258,7 +301,10 @@ static int mount_cgroup(const struct spec_mount *m, int rootfd, const struct roo
                         "mode=0755", err);
     rc = mount_fs(m->source ? m->source : "cgroup2", rootfd, m->destination, "cgroup2",
                   m->flags, v1_name ? NULL : m->data, err);
-    if (rc < 0 && err->code == EPERM && o->userns && host_v2)
+    /* EBUSY: the host's cgroup2 superblock belongs to another user
+     * namespace than the one mounting (the kernel's sget); runc falls back
+     * on both. */
+    if (rc < 0 && (err->code == EPERM || err->code == EBUSY) && o->userns && host_v2)
         rc = rootfs_bind_onto(host_v2, rootfd, m->destination, true, m->flags,
                               m->clear_flags, err);
     free(host_v2);

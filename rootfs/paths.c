@@ -38,7 +38,8 @@ static int readonly_path(int rootfd, const char *path, struct nook_error *err)
         return 0;
     char src[ROOTFS_FD_PATH_MAX];
     rootfs_fd_path(fd, src);
-    int rc = rootfs_bind_onto(src, rootfd, path, true, MS_RDONLY, 0, err);
+    /* The path onto itself: the one fd is source and mount point. */
+    int rc = rootfs_bind_onto_fd(src, fd, rootfd, path, true, MS_RDONLY, 0, err);
     close(fd);
     return rc;
 }

@@ -27,11 +27,9 @@
 static char *now_rfc3339(void)
 {
     struct timespec ts;
-    struct tm tm;
-    char buf[64];
+    char buf[UTC_FORMAT_LEN];
     clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    utc_format(ts.tv_sec, buf);
     return xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
 }
 
@@ -127,7 +125,8 @@ static void fill_state(struct create_ctx *x)
      * recorded directory that was never made skips it). */
     struct nook_cgroup planned;
     struct nook_error ignored;
-    if (cgroup_plan(x->spec, x->o->id, &planned, &ignored) == 0) {
+    x->have_host = cgroup_host_read(&x->host, &ignored) == 0;
+    if (x->have_host && cgroup_plan(&x->host, x->spec, x->o->id, &planned, &ignored) == 0) {
         cgroup_record(&planned, st);
         cgroup_close(&planned);
     }
@@ -433,6 +432,8 @@ static void free_ctx(struct create_ctx *x)
     ns_close_joins(&x->joins);
     if (x->have_cg)
         cgroup_close(&x->cg);
+    if (x->have_host)
+        cgroup_host_free(&x->host);
     rootfs_plan_free(&x->plan);
     spec_state_free(&x->st);
     spec_oom_policy_free(&x->oom);
@@ -445,7 +446,11 @@ static void free_ctx(struct create_ctx *x)
  * and `delete` reach its processes through its pid namespace instead). */
 static int create_cgroup(struct create_ctx *x, struct nook_error *err)
 {
-    if (cgroup_create(x->spec, x->o->id, &x->cg, err) == 0) {
+    /* The hierarchies the plan was made from (fill_state), so what is
+     * made is what resources.json recorded. */
+    int made = x->have_host ? cgroup_create_on(&x->host, x->spec, x->o->id, &x->cg, err)
+                            : cgroup_create(x->spec, x->o->id, &x->cg, err);
+    if (made == 0) {
         x->have_cg = true;
         /* runc 1.1 words (a warning there, an error from runc 1.2 on). */
         if (x->cg.procs_found > 0)
@@ -718,6 +723,21 @@ static int do_create(struct create_ctx *x, struct created *out, struct nook_erro
     return 0;
 }
 
+/* run: hand the locked container over (struct created's c). */
+static void keep_for_run(struct create_ctx *x, struct created *out)
+{
+    struct container *c = &out->c;
+    c->g = x->g;
+    c->id = xstrdup(x->o->id);
+    c->dir = x->dir;
+    c->lock_fd = x->lock_fd;
+    c->st = x->st;
+    c->recorded = true;
+    x->dir = NULL;
+    x->lock_fd = -1;
+    memset(&x->st, 0, sizeof x->st);
+}
+
 int container_create(const struct nook_globals *g, struct runtime_spec *rs,
                      const struct create_opts *o, struct created *out,
                      struct runtime_warnings *w, struct nook_error *err)
@@ -738,6 +758,7 @@ int container_create(const struct nook_globals *g, struct runtime_spec *rs,
     memset(out, 0, sizeof *out);
     out->master = -1;
     out->sync_fd = -1;
+    out->c.lock_fd = -1;
 
     int r = do_create(&x, out, err);
     if (r < 0) {
@@ -745,6 +766,8 @@ int container_create(const struct nook_globals *g, struct runtime_spec *rs,
     } else {
         out->sync_fd = x.sync[0];
         x.sync[0] = -1;
+        if (o->run)
+            keep_for_run(&x, out);
     }
     free_ctx(&x);
     return r;

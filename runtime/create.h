@@ -26,6 +26,8 @@ struct create_ctx {
     int start_fd;   /* init: exec.fifo's write end after the start byte, or -1 */
     struct rootfs_plan plan;
     bool plan_dirs;     /* rootfs_prepare_dirs() ran */
+    struct cgroup_host host; /* the hierarchies, read once for plan and cgroup */
+    bool have_host;
     struct nook_cgroup cg;
     bool have_cg;
     struct ns_joins joins;

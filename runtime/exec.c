@@ -522,6 +522,11 @@ static int run_exec(struct exec_ctx *x, const sigset_t *set, struct nook_error *
         free_sub_state(&sub);
         if (r < 0)
             return -1;
+    } else if (x->c->st.cgroup_path && x->c->cg) {
+        /* Opened by container_load (the frozen check) under the same lock. */
+        x->cg = *x->c->cg;
+        free(x->c->cg);
+        x->c->cg = NULL;
     } else if (x->c->st.cgroup_path && cgroup_open(&x->c->st, &x->cg, err) < 0) {
         return -1;
     }

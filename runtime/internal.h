@@ -20,6 +20,7 @@ void runtime_step(const struct nook_globals *g, const char *cmd, const char *wha
 /* ---- state store (runtime/state.c) ---- */
 
 /* An opened container: its state, locked while held. */
+struct nook_cgroup;
 struct container {
     char *id;
     char *dir;      /* <root>/<id> */
@@ -27,6 +28,11 @@ struct container {
     struct nook_state st;
     bool recorded;  /* st is from state.json or resources.json, not just the dir */
     const struct nook_globals *g;
+    /* The container's cgroup as opened for the first thing that needed it
+     * (container_load's frozen check, container_kill_all), for the next ones
+     * (exec, container_destroy) to take instead of opening it again; NULL
+     * until then. */
+    struct nook_cgroup *cg;
 };
 
 /* Open an existing container (its state dir), take its lock, read what is
@@ -71,6 +77,10 @@ struct created {
     pid_t init;      /* host pid of the container's init */
     int sync_fd;     /* parent end of the sync socket (exec errors, EOF on exec) */
     int master;      /* pty master for a foreground run, or -1 */
+    /* run (create_opts.run): the container as create left it, still locked,
+     * for the start to go on with instead of reading back the state.json
+     * just written; the caller releases it. Else empty (lock_fd -1). */
+    struct container c;
 };
 
 /* Create the container from rs (its json is stored as the container's

@@ -164,15 +164,21 @@ int container_kill_all(struct container *c, struct nook_error *err)
     bool alive = container_pid_alive(&c->st);
     int pidfd = alive ? pidfd_open_pid(c->st.pid) : -1;
     int r = 0;
-    struct nook_cgroup cg;
     /* A shared cgroup (see cgroup.h) also holds processes that are not the
      * container's: only the init is killed then (with its pid namespace, the
      * kernel kills the rest of the container). */
-    if (!c->st.cgroup_shared && cgroup_open(&c->st, &cg, err) == 0) {
-        r = cgroup_kill(&cg, err);
-        cgroup_close(&cg);
-    } else if (!c->st.cgroup_shared && err->code != ENOENT) {
-        r = -1;
+    if (!c->st.cgroup_shared) {
+        struct nook_cgroup cg;
+        if (c->cg || cgroup_open(&c->st, &cg, err) == 0) {
+            /* Kept open for container_destroy, which usually comes next. */
+            if (!c->cg) {
+                c->cg = xmalloc(sizeof cg);
+                *c->cg = cg;
+            }
+            r = cgroup_kill(c->cg, err);
+        } else if (err->code != ENOENT) {
+            r = -1;
+        }
     }
     if (r == 0 && alive) {
         struct nook_error gone;
@@ -207,10 +213,18 @@ static int cleanup_rootfs(const struct container *c, struct nook_error *err)
     return r;
 }
 
-static int destroy_cgroup(const struct container *c, struct nook_error *err)
+static int destroy_cgroup(struct container *c, struct nook_error *err)
 {
     struct nook_cgroup cg;
-    if (cgroup_open(&c->st, &cg, err) == 0) {
+    bool opened = c->cg != NULL;
+    if (opened) {
+        cg = *c->cg;
+        free(c->cg);
+        c->cg = NULL;
+    } else {
+        opened = cgroup_open(&c->st, &cg, err) == 0;
+    }
+    if (opened) {
         if (!c->st.cgroup_shared)
             return cgroup_destroy(&cg, err);
         cgroup_release_shared(&cg);

@@ -167,12 +167,13 @@ static bool log_precise; /* --debug: microseconds, for per-step timings */
 static void format_time(char *ts, size_t len)
 {
     struct timespec now;
-    struct tm tm;
-    if (clock_gettime(CLOCK_REALTIME, &now) < 0 || !gmtime_r(&now.tv_sec, &tm) ||
-        strftime(ts, len, "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
+    char day[UTC_FORMAT_LEN];
+    if (clock_gettime(CLOCK_REALTIME, &now) < 0) {
         snprintf(ts, len, "1970-01-01T00:00:00Z");
         return;
     }
+    utc_format(now.tv_sec, day);
+    snprintf(ts, len, "%s", day);
     size_t used = strlen(ts);
     if (log_precise)
         snprintf(ts + used, len - used, ".%06ldZ", now.tv_nsec / 1000);

@@ -50,11 +50,8 @@ static long long wall_ms(void)
 
 char *oom_rfc3339_ms(long long epoch_ms)
 {
-    time_t secs = (time_t)(epoch_ms / 1000);
-    struct tm tm;
-    char buf[64];
-    gmtime_r(&secs, &tm);
-    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    char buf[UTC_FORMAT_LEN];
+    utc_format((time_t)(epoch_ms / 1000), buf);
     return xasprintf("%s.%03lldZ", buf, epoch_ms % 1000);
 }
 

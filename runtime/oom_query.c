@@ -12,11 +12,28 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
+/* Rootless v2 needs a cgroup delegated to the user: for a user, say
+ * whether it has one. */
+static char *rootless_support(const struct cgroup_oom_support *s)
+{
+    if (!s->v2)
+        return xstrdup("no");
+    const char *how = "memory.high = limit, memory.max = limit + 16M";
+    if (geteuid() == 0)
+        return xasprintf("yes, in a cgroup delegated to the user (%s)", how);
+    if (s->delegated)
+        return xasprintf("yes, in %s, delegated to you: linux.cgroupsPath \"%s/NAME\" (%s)",
+                         s->delegated, s->delegated, how);
+    return xstrdup("no: the parent of your cgroup is not delegated to you with the memory "
+                   "controller (systemd delegates user@UID.service's)");
+}
+
 char *runtime_oom_support_text(void)
 {
     struct cgroup_oom_support s;
     cgroup_oom_host_support(&s);
-    return xasprintf(
+    char *rootless = rootless_support(&s);
+    char *text = xasprintf(
         "OOM freeze on this host (%s):\n"
         "  cgroup v2, root:     %s\n"
         "  cgroup v2, rootless: %s\n"
@@ -27,16 +44,19 @@ char *runtime_oom_support_text(void)
         s.summary,
         s.v2 ? "yes (memory.max, oom_score_adj -1000, freeze on memory.events oom)"
              : "no (no memory controller on cgroup v2)",
-        s.v2 ? "yes, in a delegated cgroup (memory.high = limit, memory.max = limit + 16M)"
-             : "no",
+        rootless,
         s.v1 ? "yes (memory.oom_control = 1, eventfd; frozen = frozen or in the OOM wait)"
              : "no (no v1 memory controller)");
+    free(rootless);
+    free(s.delegated);
+    return text;
 }
 
 char *runtime_oom_support_summary(void)
 {
     struct cgroup_oom_support s;
     cgroup_oom_host_support(&s);
+    free(s.delegated);
     if (s.v2 && s.v1)
         return xstrdup("cgroup v2 (root, rootless), cgroup v1");
     if (s.v2)

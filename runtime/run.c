@@ -20,6 +20,7 @@ int runtime_create(const struct nook_globals *g, struct runtime_spec *rs,
     struct created cr;
     if (container_create(g, rs, o, &cr, w, err) < 0)
         return -1;
+    container_release(&cr.c);
     close(cr.sync_fd);
     if (cr.master >= 0)
         close(cr.master);
@@ -216,13 +217,16 @@ static int run_started(const struct nook_globals *g, struct runtime_spec *rs,
                        struct runtime_exit *ex, struct runtime_warnings *w,
                        struct nook_error *err)
 {
-    struct container c = {.lock_fd = -1};
+    /* Still locked since create: what container_load would find, but for
+     * the status, which follows from facts (the init may have died). */
+    struct container c = cr->c;
+    memset(&cr->c, 0, sizeof cr->c);
+    cr->c.lock_fd = -1;
+    c.st.status = container_status(c.dir, &c.st);
     /* A restored container runs already: nothing to start. */
-    if (container_load(g, o->id, &c, err) < 0 ||
-        (!o->restore && (container_start(&c, err) < 0 || wait_exec(cr->sync_fd, err) < 0))) {
+    if (!o->restore && (container_start(&c, err) < 0 || wait_exec(cr->sync_fd, err) < 0)) {
         take_init_error(cr->sync_fd, err);
-        if (c.id)
-            container_release(&c);
+        container_release(&c);
         remove_container(g, o->id, &rs->spec, w);
         return -1;
     }

@@ -98,6 +98,9 @@ static void read_state(const char *dir, const char *id, struct nook_state *st, b
     st->status = NOOK_STATUS_CREATING;
 }
 
+static enum nook_status status_of(const char *dir, const struct nook_state *st,
+                                  struct nook_cgroup **keep);
+
 int container_load(const struct nook_globals *g, const char *id, struct container *c,
                    struct nook_error *err)
 {
@@ -111,7 +114,9 @@ int container_load(const struct nook_globals *g, const char *id, struct containe
         return -1;
     }
     read_state(c->dir, id, &c->st, &c->recorded);
-    c->st.status = container_status(c->dir, &c->st);
+    /* The cgroup opened to see whether it is frozen stays open for what the
+     * command does next (exec joins it, delete -f kills and removes it). */
+    c->st.status = status_of(c->dir, &c->st, &c->cg);
     return 0;
 }
 
@@ -152,6 +157,10 @@ int container_read_unlocked(const struct nook_globals *g, const char *id, struct
 
 void container_release(struct container *c)
 {
+    if (c->cg) {
+        cgroup_close(c->cg);
+        free(c->cg);
+    }
     if (c->lock_fd >= 0)
         close(c->lock_fd);
     spec_state_free(&c->st);
@@ -225,7 +234,8 @@ bool container_pid_alive(const struct nook_state *st)
  * out of disk space after it acted may not have written it): an init that
  * is gone (or whose pid another process now has) is stopped; one that still
  * waits on exec.fifo is created; a frozen cgroup is paused. */
-enum nook_status container_status(const char *dir, const struct nook_state *st)
+static enum nook_status status_of(const char *dir, const struct nook_state *st,
+                                  struct nook_cgroup **keep)
 {
     if (!container_pid_alive(st))
         return NOOK_STATUS_STOPPED;
@@ -244,10 +254,20 @@ enum nook_status container_status(const char *dir, const struct nook_state *st)
         if (cgroup_open(st, &cg, &ignored) == 0) {
             if (cgroup_is_frozen(&cg, &frozen, &ignored) < 0)
                 frozen = false;
-            cgroup_close(&cg);
+            if (keep) {
+                *keep = xmalloc(sizeof cg);
+                **keep = cg;
+            } else {
+                cgroup_close(&cg);
+            }
         }
     }
     return frozen ? NOOK_STATUS_PAUSED : NOOK_STATUS_RUNNING;
+}
+
+enum nook_status container_status(const char *dir, const struct nook_state *st)
+{
+    return status_of(dir, st, NULL);
 }
 
 pid_t proc_parent(pid_t pid)

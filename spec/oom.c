@@ -180,8 +180,8 @@ static json_t *snapshot_json(const struct nook_oom_snapshot *s)
     json_object_set_new(o, "mechanism", json_string(s->mechanism));
     json_object_set_new(o, "frozenAt", json_string(s->frozen_at));
     json_object_set_new(o, "limit", limit_json(s->limit));
-    if (s->has_high)
-        json_object_set_new(o, "high", limit_json(s->high));
+    if (s->has_max)
+        json_object_set_new(o, "max", limit_json(s->max));
     json_object_set_new(o, "usage", u64(s->usage));
     json_object_set_new(o, "peak", u64(s->peak));
     json_object_set_new(o, "events", kv_u64_json(s->events, s->n_events));

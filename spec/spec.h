@@ -593,8 +593,8 @@ struct nook_oom_snapshot {
     const char *mechanism; /* "cgroup v2", "cgroup v2 rootless", "cgroup v1" */
     char *frozen_at;       /* RFC 3339 */
     uint64_t limit, usage, peak; /* bytes; limit UINT64_MAX = "max" */
-    bool has_high;
-    uint64_t high;
+    bool has_max; /* rootless: limit is memory.high, max memory.max above it */
+    uint64_t max;
     struct spec_oom_counter events[8]; /* memory.events */
     size_t n_events;
     uint64_t anon, file, kernel; /* memory.stat */

@@ -100,6 +100,12 @@ const char *nook_trace_argv(char *const *argv, size_t n, char *buf, size_t len);
 /* The path an fd refers to (readlink of /proc/self/fd/N), into buf. */
 const char *nook_trace_fd_path(int fd, char *buf, size_t len);
 
+/* "YYYY-MM-DDTHH:MM:SS" of t in UTC (util/utc.c), what strftime's
+ * "%Y-%m-%dT%H:%M:%S" of gmtime_r(t) gives, without reading the time zone.
+ * For the years 0 to 9999 (only the last four digits of others). */
+#define UTC_FORMAT_LEN 20
+void utc_format(time_t t, char out[UTC_FORMAT_LEN]);
+
 /* SHA-256 (util/sha256.c): init, update any number of times, final. */
 #define SHA256_LEN 32
 struct sha256 {

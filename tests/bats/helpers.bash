@@ -291,7 +291,9 @@ assert_nothing_left() {
 	fi
 	while read -r cg; do
 		[ -n "$cg" ] || continue
-		found=$(find "$cg" -maxdepth 4 -type d -name "$id" 2>/dev/null)
+		# find fails when a directory it walks goes away meanwhile (other
+		# containers on the host): only what it found counts.
+		found=$(find "$cg" -maxdepth 4 -type d -name "$id" 2>/dev/null || true)
 		if [ -n "$found" ]; then
 			echo "left behind: cgroup $found" >&2
 			bad=1

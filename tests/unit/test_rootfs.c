@@ -377,6 +377,28 @@ static void test_resolve(void)
     made = xasprintf("%s/nonexistent/x", r);
     CHECK(stat(made, &st) == 0 && S_ISDIR(st.st_mode));
     free(made);
+    /* Only the last component missing, its parent through a symlink: made
+     * in the parent as resolved in the root (a/one, not the host's /a). */
+    fd = rootfs_mkdir_in_root(rootfd, "/abs/one", 0700);
+    CHECK(fd >= 0);
+    if (fd >= 0)
+        close(fd);
+    made = xasprintf("%s/a/one", r);
+    CHECK(stat(made, &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & 0777) == 0700);
+    free(made);
+    /* The last component itself a dangling symlink: its target is made,
+     * inside the root. */
+    cmd = xasprintf("cd '%s' && ln -s /nonexistent-last dangling-last", r);
+    CHECK(system(cmd) == 0);
+    free(cmd);
+    fd = rootfs_mkdir_in_root(rootfd, "/dangling-last", 0755);
+    CHECK(fd >= 0);
+    if (fd >= 0)
+        close(fd);
+    CHECK(stat("/nonexistent-last", &st) == -1);
+    made = xasprintf("%s/nonexistent-last", r);
+    CHECK(stat(made, &st) == 0 && S_ISDIR(st.st_mode));
+    free(made);
     cmd = xasprintf("cd '%s' && mkdir etc && ln -s ../run/resolve/stub.conf etc/resolv.conf && "
                     "ln -s ../../../../../../../../../nowhere-i10 esc", r);
     CHECK(system(cmd) == 0);

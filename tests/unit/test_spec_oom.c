@@ -123,8 +123,21 @@ static void test_snapshot_json(void)
     CHECK_STR(json_string_value(json_object_get(p0, "command")), "hog");
     CHECK(json_integer_value(json_object_get(p0, "oomScoreAdj")) == -1000);
     CHECK_STR(json_string_value(json_object_get(o, "fallback")), "kill-all");
+    CHECK(json_object_get(o, "max") == NULL); /* only rootless has one above the limit */
     json_decref(o);
     free(text);
+
+    /* Rootless: the limit is memory.high, max the hard limit above it. */
+    s.has_max = true;
+    s.max = 33554432 + (16 << 20);
+    text = spec_oom_snapshot_json(&s);
+    o = json_loads(text, 0, &je);
+    CHECK(o != NULL);
+    CHECK(json_integer_value(json_object_get(o, "limit")) == 33554432);
+    CHECK(json_integer_value(json_object_get(o, "max")) == 33554432 + (16 << 20));
+    json_decref(o);
+    free(text);
+    s.has_max = false;
 
     s.limit = UINT64_MAX;
     s.deadline = NULL;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <stdlib.h>
+#include <time.h>
 
 static void test_error_format(void)
 {
@@ -109,8 +110,40 @@ static void test_trace(void)
     traced = NULL;
 }
 
+/* utc_format is what gmtime_r + strftime("%Y-%m-%dT%H:%M:%S") give: the
+ * epoch, leap days, century years, the end of a year, before 1970, now. */
+static void test_utc_format(void)
+{
+    const time_t points[] = {0, -1, 59, 86399, 86400, 951782400 /* 2000-02-29 */,
+                             951868800, 4107542400 /* 2100-03-01 */, 4107455999,
+                             1104537599 /* 2004-12-31T23:59:59 */, 1104537600,
+                             -2208988800 /* 1900-01-01 */, 253402300799 /* 9999-12-31 */,
+                             time(NULL)};
+    for (size_t i = 0; i < sizeof points / sizeof points[0]; i++) {
+        char got[UTC_FORMAT_LEN], want[64];
+        struct tm tm;
+        utc_format(points[i], got);
+        CHECK(gmtime_r(&points[i], &tm) != NULL);
+        strftime(want, sizeof want, "%Y-%m-%dT%H:%M:%S", &tm);
+        CHECK_STR(got, want);
+    }
+    /* Every day from 1900 to 2102, a second earlier each day, so the time of
+     * day goes round too. */
+    int bad = 0;
+    for (time_t t = -2208988800 + 86399; t < 4107542400 + 86400 * 800; t += 86400 - 1) {
+        char got[UTC_FORMAT_LEN], want[64];
+        struct tm tm;
+        utc_format(t, got);
+        gmtime_r(&t, &tm);
+        strftime(want, sizeof want, "%Y-%m-%dT%H:%M:%S", &tm);
+        bad += strcmp(got, want) != 0;
+    }
+    CHECK(bad == 0);
+}
+
 int main(void)
 {
+    test_utc_format();
     test_trace();
     test_error_format();
     test_files();
