@@ -208,6 +208,8 @@ static int freeze_command(struct nook_globals *g, const char *cmd, bool freeze, 
     struct nook_cgroup cg;
     if (load_with_cgroup(g, id, allowed, cmd, &c, &cg, err) < 0)
         return 1;
+    if (!freeze)
+        oom_monitor_resolve_frozen(&c);
     r = cgroup_freeze(&cg, freeze, err);
     if (r == 0) {
         c.st.status = freeze ? NOOK_STATUS_PAUSED : NOOK_STATUS_RUNNING;

@@ -64,6 +64,9 @@ pid_t proc_parent(pid_t pid);
 bool container_pid_alive(const struct nook_state *st);
 /* Start time (clock ticks, /proc/<pid>/stat field 22) and state letter. */
 int proc_stat_start_time(pid_t pid, unsigned long long *start, char *state);
+/* The state letter, flags (field 9: the kernel's PF_* bits) and start time
+ * of /proc/<pid>/stat. */
+int proc_stat_fields(pid_t pid, char *state, unsigned long *flags, unsigned long long *start);
 /* rm -r without following symlinks. */
 int remove_tree(const char *path, struct nook_error *err);
 

@@ -66,13 +66,25 @@ int oom_monitor_start(const struct oom_monitor_args *a, pid_t *pid,
 bool oom_monitor_alive(const struct nook_state *st);
 /* delete: stop the monitor (it would exit once the cgroup is empty). */
 void oom_monitor_stop(const struct nook_state *st);
-/* resume: wait (bounded) until the monitor saw the thaw and re-armed, so the
- * next `nook oom --wait` waits for the next incident. */
+/* resume, before it thaws: while the cgroup is frozen for OOM, have the
+ * monitor settle the incident now (SIGUSR1) and wait (bounded) until it did.
+ * Processes the user left alive run on after the thaw and may exit before
+ * the monitor could look: only a look while frozen tells them from the
+ * killed ones. */
+void oom_monitor_resolve_frozen(const struct container *c);
+/* resume, after the thaw: wait (bounded) until the monitor ended the
+ * incident, so the next `nook oom --wait` waits for the next one (the
+ * monitor did not answer oom_monitor_resolve_frozen: it ends it on the
+ * thaw). */
 void oom_monitor_wait_rearmed(const struct container *c);
 
 /* The processes part of a snapshot, from /proc. */
 void oom_snapshot_processes(const pid_t *pids, size_t n, struct nook_oom_snapshot *s);
 void oom_snapshot_free(struct nook_oom_snapshot *s);
+/* A process of the snapshot counts as killed: gone, its pid another
+ * process's, or on its way out (a zombie, a frozen parent cannot reap it
+ * yet; exiting; SIGKILL pending: `kill -9` just before `nook resume`). */
+bool oom_proc_gone(const struct nook_oom_proc *p);
 
 /* `nook events`: the monitor's event lines. open gives an fd to poll
  * (POLLIN: new lines), -1 when the container has no monitor; print writes

@@ -10,7 +10,9 @@
  * someone thaws the cgroup (`nook resume`, after `update --memory` or killing
  * processes), kills it all, or the timeout passes and the fallback runs.
  * Each ends in an oom-resolved line; a thaw re-arms it for the next
- * incident. It exits when the cgroup is empty. */
+ * incident. `nook resume` asks for the resolution (SIGUSR1) before it thaws,
+ * while what was killed can still be told from what merely finished after
+ * the thaw. It exits when the cgroup is empty. */
 #include "oom.h"
 
 #include <dirent.h>
@@ -24,6 +26,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -76,13 +79,16 @@ int oom_prepare(const struct spec *spec, const struct nook_cgroup *cg, pid_t ini
 
 /* ---- the monitor process ---- */
 
-enum phase { ARMED, FROZEN, DISARMED };
+/* DECIDED: the incident is resolved, the cgroup not yet thawed; it re-arms
+ * once thawed (no new incident while the decision's thaw is pending). */
+enum phase { ARMED, FROZEN, DECIDED, DISARMED };
 
 struct monitor {
     const struct oom_monitor_args *a;
     struct cgroup_oom_watch w;
     int events_fd; /* cgroup.events: populated, frozen */
     int feed_fd;   /* oom-events, O_APPEND */
+    int sig_fd;    /* signalfd for SIGUSR1: resolve now (oom_monitor_resolve_frozen) */
     char *nook_exe;
     enum phase phase;
     int incident;
@@ -214,6 +220,10 @@ static void run_handler(struct monitor *m, const char *snapshot)
         int out = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
         if (dup2(p[0], 0) < 0 || out < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
             _exit(127);
+        sigset_t none;
+        sigemptyset(&none);
+        if (sigprocmask(SIG_SETMASK, &none, NULL) < 0) /* exec keeps the mask */
+            _exit(127);
         setenv("NOOK_CONTAINER_ID", m->a->id, 1);
         setenv("NOOK_ROOT", m->a->root, 1);
         if (m->nook_exe)
@@ -272,15 +282,6 @@ static void freeze_for_oom(struct monitor *m)
     free(json);
 }
 
-/* A process of the snapshot that is gone (or a zombie: its parent is frozen
- * too and cannot reap it yet). */
-static bool proc_gone(pid_t pid)
-{
-    char st;
-    unsigned long long start;
-    return proc_stat_start_time(pid, &start, &st) < 0 || st == 'Z' || st == 'X';
-}
-
 static void resolve(struct monitor *m, const char *action, const char *fallback)
 {
     struct nook_oom_snapshot now;
@@ -292,7 +293,7 @@ static void resolve(struct monitor *m, const char *action, const char *fallback)
     pid_t *killed = xcalloc(m->snap.n_procs + 1, sizeof *killed);
     size_t n_killed = 0;
     for (size_t i = 0; i < m->snap.n_procs; i++)
-        if (proc_gone(m->snap.procs[i].pid))
+        if (oom_proc_gone(&m->snap.procs[i]))
             killed[n_killed++] = m->snap.procs[i].pid;
     if (!action)
         action = now.limit > m->snap.limit ? "raise" : n_killed > 0 ? "kill" : "resume";
@@ -313,9 +314,16 @@ static void resolve(struct monitor *m, const char *action, const char *fallback)
     char *path = in_dir(m, OOM_SNAPSHOT_FILE);
     unlink(path);
     free(path);
+    m->phase = DECIDED;
+}
+
+/* After the thaw that ends an incident: watch for the next one. */
+static void rearm(struct monitor *m)
+{
     m->phase = ARMED;
-    /* What the counters did while frozen is part of this incident. */
+    /* What the counters did while frozen and thawing is this incident's. */
     bool ignored;
+    struct nook_error err;
     (void)cgroup_oom_triggered(m->a->cg, &m->w, &ignored, &err);
 }
 
@@ -343,11 +351,20 @@ static void timeout_fallback(struct monitor *m)
     case SPEC_OOM_FALLBACKS:
         resolve(m, "timeout", name);
         (void)cgroup_freeze(m->a->cg, false, &err);
-        /* The thaw's own counters are this incident's. */
-        bool ignored;
-        (void)cgroup_oom_triggered(m->a->cg, &m->w, &ignored, &err);
+        rearm(m);
         break;
     }
+}
+
+/* Whether SIGUSR1 came (reading them all). */
+static bool asked_to_resolve(struct monitor *m, short revents)
+{
+    struct signalfd_siginfo si;
+    bool asked = false;
+    if (revents & POLLIN)
+        while (read(m->sig_fd, &si, sizeof si) == (ssize_t)sizeof si)
+            asked = true;
+    return asked;
 }
 
 static _Noreturn void monitor_loop(struct monitor *m)
@@ -362,10 +379,12 @@ static _Noreturn void monitor_loop(struct monitor *m)
         /* A handler to reap, or no cgroup.events to say "populated 0". */
         if ((m->handler > 0 || m->events_fd < 0) && (timeout < 0 || timeout > 1000))
             timeout = 1000;
-        struct pollfd p[2] = {{.fd = m->w.fd, .events = POLLIN | POLLPRI},
-                              {.fd = m->events_fd, .events = POLLPRI}};
-        if (poll(p, 2, timeout) < 0 && errno != EINTR)
+        struct pollfd p[3] = {{.fd = m->w.fd, .events = POLLIN | POLLPRI},
+                              {.fd = m->events_fd, .events = POLLPRI},
+                              {.fd = m->sig_fd, .events = POLLIN}};
+        if (poll(p, 3, timeout) < 0 && errno != EINTR)
             _exit(1);
+        bool asked = asked_to_resolve(m, p[2].revents);
         if (!populated(m)) {
             if (m->phase == FROZEN)
                 resolve(m, "kill-all", NULL);
@@ -377,11 +396,24 @@ static _Noreturn void monitor_loop(struct monitor *m)
             hit = false;
         if (m->phase == ARMED && hit)
             freeze_for_oom(m);
-        else if (m->phase == FROZEN && thawed(m))
+        else if (m->phase == FROZEN && (asked || thawed(m)))
             resolve(m, NULL, NULL);
         else if (m->phase == FROZEN && m->deadline > 0 && now_ms() >= m->deadline)
             timeout_fallback(m);
+        if (m->phase == DECIDED && thawed(m))
+            rearm(m);
     }
+}
+
+/* SIGUSR1 blocked and readable from the returned fd, or -1 (errno). */
+static int signalfd_for_usr1(void)
+{
+    sigset_t usr1;
+    sigemptyset(&usr1);
+    sigaddset(&usr1, SIGUSR1);
+    if (sigprocmask(SIG_BLOCK, &usr1, NULL) < 0)
+        return -1;
+    return signalfd(-1, &usr1, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
 struct ready_msg {
@@ -394,7 +426,7 @@ static _Noreturn void monitor_main(const struct oom_monitor_args *a, int ready)
     struct monitor m;
     memset(&m, 0, sizeof m);
     m.a = a;
-    m.events_fd = m.feed_fd = -1;
+    m.events_fd = m.feed_fd = m.sig_fd = -1;
     struct ready_msg msg;
     memset(&msg, 0, sizeof msg);
     msg.pid = getpid();
@@ -413,7 +445,11 @@ static _Noreturn void monitor_main(const struct oom_monitor_args *a, int ready)
     char *feed = in_dir(&m, OOM_EVENTS_FILE);
     m.feed_fd = open(feed, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     free(feed);
-    if (m.feed_fd < 0)
+    /* Before create hears we watch: from then on `nook resume` may send
+     * SIGUSR1, whose default action would end the monitor. */
+    if ((m.sig_fd = signalfd_for_usr1()) < 0)
+        nook_error_sys(&msg.err, "OOM monitor: signalfd for SIGUSR1");
+    else if (m.feed_fd < 0)
         nook_error_sys(&msg.err, "OOM monitor: create %s", OOM_EVENTS_FILE);
     else if (a->cg->dirfd >= 0 &&
              (m.events_fd = openat(a->cg->dirfd, "cgroup.events", O_RDONLY | O_CLOEXEC)) < 0)
@@ -480,12 +516,44 @@ void oom_monitor_stop(const struct nook_state *st)
         kill(st->oom_monitor_pid, SIGKILL);
 }
 
-void oom_monitor_wait_rearmed(const struct container *c)
+/* Until oom.json is gone (the monitor ended the incident), the monitor is
+ * gone, or tries * 10 ms passed. */
+static void wait_snapshot_gone(const struct container *c, int tries)
 {
     char *path = xasprintf("%s/%s", c->dir, OOM_SNAPSHOT_FILE);
-    for (int i = 0; i < 200 && oom_monitor_alive(&c->st) && access(path, F_OK) == 0; i++) {
+    for (int i = 0; i < tries && oom_monitor_alive(&c->st) && access(path, F_OK) == 0; i++) {
         struct timespec ts = {0, 10 * 1000000L};
         nanosleep(&ts, NULL);
     }
     free(path);
+}
+
+/* The monitor takes SIGUSR1 (has it blocked, for its signalfd): one that
+ * did not, say of an older nook, would die of it. */
+static bool monitor_takes_usr1(pid_t pid)
+{
+    char path[64], *status;
+    struct nook_error ignored;
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    if (read_file(path, &status, NULL, &ignored) < 0)
+        return false;
+    const char *p = strstr(status, "\nSigBlk:");
+    bool takes = p && (strtoull(p + strlen("\nSigBlk:"), NULL, 16) >> (SIGUSR1 - 1) & 1);
+    free(status);
+    return takes;
+}
+
+void oom_monitor_resolve_frozen(const struct container *c)
+{
+    char *path = xasprintf("%s/%s", c->dir, OOM_SNAPSHOT_FILE);
+    bool frozen_for_oom = access(path, F_OK) == 0;
+    free(path);
+    if (frozen_for_oom && oom_monitor_alive(&c->st) && monitor_takes_usr1(c->st.oom_monitor_pid) &&
+        kill(c->st.oom_monitor_pid, SIGUSR1) == 0)
+        wait_snapshot_gone(c, 500); /* it answers in ms; a stuck one is not waited for */
+}
+
+void oom_monitor_wait_rearmed(const struct container *c)
+{
+    wait_snapshot_gone(c, 200);
 }

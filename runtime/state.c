@@ -195,23 +195,27 @@ static const char *proc_stat_after_comm(pid_t pid, char *buf, size_t size)
     return strrchr(buf, ')');
 }
 
-/* Field 22 of /proc/<pid>/stat (start time in clock ticks) and the state
- * letter. */
-int proc_stat_start_time(pid_t pid, unsigned long long *start, char *state)
+int proc_stat_fields(pid_t pid, char *state, unsigned long *flags, unsigned long long *start)
 {
     char buf[1024];
     const char *p = proc_stat_after_comm(pid, buf, sizeof buf);
     if (!p)
         return -1;
-    char st;
-    unsigned long long t;
-    /* after ")": state(3) ppid pgrp session tty_nr tpgid flags minflt cminflt
-     * majflt cmajflt utime stime cutime cstime priority nice num_threads
-     * itrealvalue starttime(22) */
-    if (sscanf(p + 1, " %c %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %llu",
-               &st, &t) != 2)
+    /* after ")": state(3) ppid pgrp session tty_nr tpgid flags(9) minflt
+     * cminflt majflt cmajflt utime stime cutime cstime priority nice
+     * num_threads itrealvalue starttime(22) */
+    if (sscanf(p + 1, " %c %*s %*s %*s %*s %*s %lu %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %llu",
+               state, flags, start) != 3)
         return -1;
-    *start = t;
+    return 0;
+}
+
+int proc_stat_start_time(pid_t pid, unsigned long long *start, char *state)
+{
+    char st;
+    unsigned long flags;
+    if (proc_stat_fields(pid, &st, &flags, start) < 0)
+        return -1;
     if (state)
         *state = st;
     return 0;

@@ -581,6 +581,7 @@ struct spec_oom_counter {
 
 struct nook_oom_proc {
     pid_t pid;      /* host pid */
+    unsigned long long start_time; /* /proc/<pid>/stat; not in the JSON: tells a reused pid */
     char *command;  /* /proc/<pid>/comm */
     uint64_t rss, anon; /* bytes (VmRSS, RssAnon) */
     int oom_score_adj;

@@ -140,6 +140,17 @@ hog_running() {
 	return 1
 }
 
+# signal_pending PID SIG: SIG (a name: USR1) waits for PID, pending
+# (SigPnd, ShdPnd of /proc/PID/status).
+signal_pending() {
+	local n mask
+	n=$(kill -l "$2")
+	for mask in $(awk '$1 == "SigPnd:" || $1 == "ShdPnd:" { print $2 }' "/proc/$1/status"); do
+		(((0x$mask >> (n - 1)) & 1)) && return 0
+	done
+	return 1
+}
+
 # wait_out [I]: the output of hog I (default: the latest) once it finished:
 # it printed its verdict and exited (the next limit must not find its memory).
 wait_out() {

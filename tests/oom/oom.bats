@@ -31,13 +31,27 @@ teardown() {
 
 	# 2: three small processes, then a big one runs into the limit; kill
 	# the largest from the snapshot, resume: the survivors finish verified.
+	# The monitor, held (SIGSTOP) while resume runs, must still tell the
+	# killed one from the survivors: resume has it decide before it thaws
+	# (SIGUSR1), else the survivors could finish and exit before it looks.
 	nook update --memory 32M "$ID"
 	go_hog "mix 4 4 40"
 	wait_frozen
 	largest=$(snap '.processes | max_by(.rss) | .pid')
 	[ "$(snap '.processes | max_by(.rss) | .rss')" -gt $((16 << 20)) ]
+	mon=$(jq .oomMonitorPid "$ROOT/$ID/state.json")
+	kill -STOP "$mon"
 	kill -KILL "$largest"
-	nook resume "$ID"
+	"$NOOK" --root "$ROOT" resume "$ID" &
+	resume=$!
+	# Until resume asked the monitor or (it did not ask) the hog finished.
+	for ((i = 0; i < 100; i++)); do
+		signal_pending "$mon" USR1 && break
+		hog_running || break
+		sleep 0.1
+	done
+	kill -CONT "$mon"
+	wait "$resume"
 	run wait_out
 	echo "$output"
 	[[ "$output" == "oomhog: verified mix 4 4 40 (1 killed)" ]]

@@ -1,6 +1,8 @@
-/* runtime/ support files: hooks, console and fd passing, process setup, log. */
+/* runtime/ support files: hooks, console and fd passing, process setup, log,
+ * /proc reading. */
 #include "unit.h"
 #include "../../runtime/internal.h"
+#include "../../runtime/oom.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -976,6 +978,49 @@ static void test_rlimits_oom(void)
     CHECK(in_child(oom_child, NULL) == 0);
 }
 
+/* ---- /proc: stat fields, OOM snapshot processes gone ------------------- */
+
+static void test_proc_gone(void)
+{
+    char state;
+    unsigned long flags;
+    unsigned long long start, start2;
+    CHECK(proc_stat_fields(getpid(), &state, &flags, &start) == 0);
+    CHECK(state == 'R');
+    CHECK((flags & 0x4) == 0); /* PF_EXITING */
+    CHECK(proc_stat_start_time(getpid(), &start2, NULL) == 0 && start2 == start);
+    /* Field 9 (flags), not a neighbour: kthreadd has PF_KTHREAD. */
+    char *comm = slurp("/proc/2/comm");
+    if (comm && strcmp(comm, "kthreadd\n") == 0)
+        CHECK(proc_stat_fields(2, &state, &flags, &start2) == 0 && (flags & 0x00200000));
+    free(comm);
+
+    struct nook_oom_proc self = {.pid = getpid(), .start_time = start};
+    CHECK(!oom_proc_gone(&self));
+    struct nook_oom_proc reused = {.pid = getpid(), .start_time = start + 1};
+    CHECK(oom_proc_gone(&reused));
+    struct nook_oom_proc unknown = {.pid = getpid(), .start_time = 0};
+    CHECK(oom_proc_gone(&unknown));
+
+    pid_t child = fork();
+    CHECK(child >= 0);
+    if (child < 0)
+        return;
+    if (child == 0)
+        _exit(0);
+    struct nook_oom_proc zombie = {.pid = child};
+    for (int i = 0; i < 500; i++) {
+        if (proc_stat_fields(child, &state, &flags, &zombie.start_time) < 0 || state == 'Z')
+            break;
+        struct timespec ts = {0, 2 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    CHECK(state == 'Z');
+    CHECK(oom_proc_gone(&zombie));
+    CHECK(waitpid(child, NULL, 0) == child);
+    CHECK(oom_proc_gone(&zombie)); /* no /proc entry, or another start time */
+}
+
 /* ---- log -------------------------------------------------------------- */
 
 /* "YYYY-MM-DDTHH:MM:SSZ", or with --debug "YYYY-MM-DDTHH:MM:SS.uuuuuuZ" */
@@ -1111,6 +1156,7 @@ int main(void)
     test_process_exec();
     test_cloexec();
     test_rlimits_oom();
+    test_proc_gone();
     test_log();
     test_sync_error_bytes();
     char *cmd = xasprintf("rm -rf %s", tmpdir);

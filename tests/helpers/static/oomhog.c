@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -290,6 +291,9 @@ static void without_rseq(char **argv)
 int main(int argc, char **argv)
 {
     without_rseq(argv);
+    /* The re-exec named us "exe": the snapshot's command and the tests'
+     * hog_running look for "oomhog". */
+    (void)!prctl(PR_SET_NAME, "oomhog");
     setvbuf(stdout, NULL, _IONBF, 0);
     if (argc < 3) {
         fprintf(stderr, "usage: oomhog proc MB | procs N MB | threads N MB | forks MB | "
