@@ -120,7 +120,9 @@ run_bg() {
 }
 
 @test "cgroup: pause and resume freeze the container; state says paused" {
-	run_bg 'i=0; while true; do i=$((i+1)); echo $i >/tmp/count; sleep 0.05; done'
+	# The counter is renamed into place: a plain `echo >` truncates first,
+	# and a read (or the freeze) between truncate and write saw it empty.
+	run_bg 'i=0; while true; do i=$((i+1)); echo $i >/tmp/count.new; mv /tmp/count.new /tmp/count; sleep 0.05; done'
 	wait_file "$ROOTFS/tmp/count"
 	nook pause "$ID"
 	[ "$(state_field "$ID" status)" = paused ]

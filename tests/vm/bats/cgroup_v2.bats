@@ -168,7 +168,7 @@ run_bg() {
 }
 
 @test "pause and resume: a counting process stops while paused; state says paused" {
-	run_bg 'i=0; while true; do i=$((i+1)); echo $i >/tmp/count; sleep 0.05; done'
+	run_bg 'i=0; while true; do i=$((i+1)); echo $i >/tmp/count.new; mv /tmp/count.new /tmp/count; sleep 0.05; done'
 	wait_file "$ROOTFS/tmp/count"
 	nook pause "$ID"
 	[ "$(state_field "$ID" status)" = paused ]
